@@ -1,0 +1,177 @@
+//! Attribute macros behind `switchboard_guest::handler` and
+//! `switchboard_guest::authenticate`.
+//!
+//! Each attribute keeps the function as written and adds a private module
+//! that generates the bindings of one WIT world and exports the function
+//! through it. The bindings are generated in the author's crate, so a
+//! component carries exactly the exports its author wrote.
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+use quote::quote;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token, parse_macro_input};
+
+/// The WIT package, found next to this crate in the repository.
+const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../wit");
+
+/// Exports a function `fn(Request) -> Result<(), E>` as the component's
+/// message handler. Options: `data = "json" | "text" | "binary" | "frame"`
+/// and `timeout = SECONDS`.
+#[proc_macro_attribute]
+pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = parse_macro_input!(item as ItemFn);
+    let options = match HandlerOptions::parse(args.into()) {
+        Ok(options) => options,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    let name = &func.sig.ident;
+    let data_type = syn::Ident::new(options.data_type, Span::call_site());
+    let timeout = match options.timeout {
+        Some(seconds) => quote!(::core::option::Option::Some(#seconds)),
+        None => quote!(::core::option::Option::None),
+    };
+    let bindings = bindings("handler-component");
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_handler {
+            #bindings
+
+            struct Component;
+
+            impl exports::switchboard::socket::handler::Guest for Component {
+                fn config() -> ::switchboard_guest::wit::types::HandlerConfig {
+                    ::switchboard_guest::wit::types::HandlerConfig {
+                        data_type: ::switchboard_guest::wit::types::DataType::#data_type,
+                        timeout_seconds: #timeout,
+                    }
+                }
+
+                fn handle(
+                    req: ::switchboard_guest::wit::types::Request,
+                ) -> ::core::result::Result<(), ::std::string::String> {
+                    ::switchboard_guest::__private::call_handler(req, super::#name)
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
+/// Exports a function `fn(HttpRequest) -> Result<Option<User>, E>` that
+/// decides who each new connection belongs to.
+#[proc_macro_attribute]
+pub fn authenticate(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = parse_macro_input!(item as ItemFn);
+    if !args.is_empty() {
+        let err = syn::Error::new(Span::call_site(), "`authenticate` takes no options");
+        return err.to_compile_error().into();
+    }
+    let name = &func.sig.ident;
+    let bindings = bindings("authenticate-component");
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_authenticate {
+            #bindings
+
+            struct Component;
+
+            impl exports::switchboard::socket::authenticate::Guest for Component {
+                fn authenticate(
+                    req: ::switchboard_guest::wit::types::HttpRequest,
+                ) -> ::core::result::Result<
+                    ::core::option::Option<::switchboard_guest::wit::types::User>,
+                    ::std::string::String,
+                > {
+                    ::switchboard_guest::__private::call_authenticate(req, super::#name)
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
+/// Bindings for one world, sharing the SDK's own types and imports.
+fn bindings(world: &str) -> proc_macro2::TokenStream {
+    let world = format!("switchboard:socket/{world}");
+    quote! {
+        ::switchboard_guest::__private::wit_bindgen::generate!({
+            path: #WIT_DIR,
+            world: #world,
+            runtime_path: "::switchboard_guest::__private::wit_bindgen::rt",
+            with: {
+                "switchboard:socket/types@0.1.0": ::switchboard_guest::wit::types,
+                "switchboard:socket/socket@0.1.0": ::switchboard_guest::wit::socket,
+            },
+        });
+    }
+}
+
+struct HandlerOptions {
+    data_type: &'static str,
+    timeout: Option<u32>,
+}
+
+impl HandlerOptions {
+    fn parse(args: proc_macro2::TokenStream) -> syn::Result<Self> {
+        let mut options = HandlerOptions {
+            data_type: "Json",
+            timeout: None,
+        };
+        let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+        for pair in pairs {
+            let key = pair
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            match (key.as_str(), &pair.value) {
+                (
+                    "data",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }),
+                ) => {
+                    options.data_type = match s.value().as_str() {
+                        "json" => "Json",
+                        "text" => "Text",
+                        "binary" => "Binary",
+                        "frame" => "Frame",
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                s,
+                                "data must be \"json\", \"text\", \"binary\" or \"frame\"",
+                            ));
+                        }
+                    }
+                }
+                (
+                    "timeout",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Int(n), ..
+                    }),
+                ) => {
+                    options.timeout = Some(n.base10_parse()?);
+                }
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        pair,
+                        "expected `data = \"json\"|\"text\"|\"binary\"|\"frame\"` or `timeout = SECONDS`",
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+}

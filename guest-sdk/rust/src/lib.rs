@@ -1,0 +1,77 @@
+//! Write [Switchboard](https://example.invalid) WebSocket handlers in Rust.
+//!
+//! A handler is a plain function. The `#[handler]` attribute exports it as
+//! the component's `handle`, and declares how frames are decoded:
+//!
+//! ```no_run
+//! use switchboard_guest::{handler, socket, Request};
+//! use serde_json::json;
+//!
+//! #[handler(data = "json", timeout = 5)]
+//! fn handle(req: Request) -> Result<(), String> {
+//!     let name = req.json()["name"].as_str().unwrap_or("stranger");
+//!     socket::send(json!({ "hello": name })).map_err(|e| e.to_string())
+//! }
+//! ```
+//!
+//! `#[authenticate]` exports a function that decides who a new connection
+//! belongs to, from the HTTP upgrade request:
+//!
+//! ```no_run
+//! use switchboard_guest::{authenticate, HttpRequest, User};
+//!
+//! #[authenticate]
+//! fn who(req: HttpRequest) -> Result<Option<User>, String> {
+//!     match req.query_param("token") {
+//!         Some("let-me-in") => Ok(Some(User::new("alice"))),
+//!         Some(_) => Err("bad token".into()),
+//!         None => Ok(None),
+//!     }
+//! }
+//! ```
+//!
+//! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
+//! does this for every guest crate of an app.
+
+mod message;
+pub mod socket;
+
+pub use message::{Data, HttpRequest, Message, Request, User};
+pub use serde_json::{Value, json};
+pub use switchboard_guest_macros::{authenticate, handler};
+
+/// The raw WIT bindings of the host's imports. Most code never needs them.
+pub mod wit {
+    mod bindings {
+        wit_bindgen::generate!({
+            path: "../../wit",
+            world: "switchboard:socket/imports",
+        });
+    }
+    pub use bindings::switchboard::socket::{socket, types};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+
+    use crate::{HttpRequest, Request, User, wit};
+    use std::fmt::Display;
+
+    pub fn call_handler<E: Display>(
+        req: wit::types::Request,
+        handler: impl FnOnce(Request) -> Result<(), E>,
+    ) -> Result<(), String> {
+        handler(Request::from_wit(req)).map_err(|e| e.to_string())
+    }
+
+    pub fn call_authenticate<E: Display>(
+        req: wit::types::HttpRequest,
+        authenticate: impl FnOnce(HttpRequest) -> Result<Option<User>, E>,
+    ) -> Result<Option<wit::types::User>, String> {
+        match authenticate(HttpRequest::from_wit(req)) {
+            Ok(user) => Ok(user.map(User::into_wit)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}

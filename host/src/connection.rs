@@ -1,0 +1,294 @@
+//! One WebSocket connection: a reader that routes each frame to a
+//! component in turn, and a writer that drains the outbound queue.
+
+use crate::codec::{self, Frame};
+use crate::hub::{ConnectionId, Outbound, Peer};
+use crate::runtime::CallScope;
+use crate::runtime::bindings::types::{Request, User};
+use crate::server::Shared;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+use tracing::Instrument;
+
+/// Close codes the server sends.
+pub mod close_code {
+    /// The server is shutting down, or the peer stopped answering pings.
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const INVALID_DATA: u16 = 1007;
+    /// The client did not read fast enough and its outbound queue filled.
+    pub const POLICY: u16 = 1008;
+    /// A message was larger than `--max-message-size`.
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// Most messages written before a flush.
+const WRITE_BATCH: usize = 64;
+
+/// Instructions from the reader to the writer.
+enum Control {
+    Ping,
+    Close(u16, &'static str),
+}
+
+/// What the reader knows about its connection.
+struct Connection {
+    id: ConnectionId,
+    user: Option<User>,
+    shared: Arc<Shared>,
+}
+
+/// Serves an upgraded socket until either side closes it or the server
+/// stops. `_done` is dropped on return, which shutdown waits for.
+pub async fn serve(
+    socket: WebSocket,
+    shared: Arc<Shared>,
+    user: Option<User>,
+    stop: watch::Receiver<bool>,
+    _done: mpsc::Sender<()>,
+) {
+    let id: ConnectionId = next_id('c').into();
+    let user_id = user.as_ref().map(|u| u.id.clone());
+    let span =
+        tracing::info_span!("connection", id = %id, user = user_id.as_deref().unwrap_or("-"));
+    let conn = Connection { id, user, shared };
+    conn.run(socket, stop).instrument(span).await
+}
+
+impl Connection {
+    async fn run(self, socket: WebSocket, stop: watch::Receiver<bool>) {
+        let (queue, outbound) = mpsc::channel(self.shared.config.outbound_queue.max(1));
+        let overflowed = Arc::new(Notify::new());
+        let peer = Peer {
+            id: self.id.clone(),
+            user: self.user.as_ref().map(|u| u.id.clone()),
+            queue,
+            overflowed: overflowed.clone(),
+        };
+        self.shared.hub.join(peer).await;
+        tracing::info!("connected");
+
+        let (sink, stream) = socket.split();
+        let (control, control_rx) = mpsc::channel(4);
+        let mut writer =
+            tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
+        let close = self.read_loop(stream, &control, stop, &mut writer).await;
+
+        self.shared.hub.leave(&self.id).await;
+        if let Some((code, reason)) = close {
+            let _ = control.send(Control::Close(code, reason)).await;
+        }
+        drop(control);
+        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+        tracing::info!(close = ?close, "disconnected");
+    }
+
+    /// Reads frames until the peer leaves or the connection must close;
+    /// returns the close frame to send, if any.
+    async fn read_loop(
+        &self,
+        mut stream: SplitStream<WebSocket>,
+        control: &mpsc::Sender<Control>,
+        mut stop: watch::Receiver<bool>,
+        writer: &mut JoinHandle<()>,
+    ) -> Option<(u16, &'static str)> {
+        let keepalive = self.shared.config.keepalive;
+        let mut ping =
+            tokio::time::interval_at(Instant::now() + keepalive.interval, keepalive.interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let pong_deadline = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(pong_deadline);
+        let mut awaiting_pong = false;
+        loop {
+            tokio::select! {
+                biased;
+                frame = stream.next() => {
+                    awaiting_pong = false;
+                    match frame {
+                        None => return None,
+                        Some(Ok(Message::Text(text))) => self.on_frame(Frame::Text(text)).await,
+                        Some(Ok(Message::Binary(bytes))) => self.on_frame(Frame::Binary(bytes)).await,
+                        // Pings are answered by the protocol layer, and a
+                        // close is echoed there before the stream ends.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => {}
+                        Some(Err(err)) => return close_for(err),
+                    }
+                }
+                _ = &mut *writer => return None,
+                _ = stop.changed() => return Some((close_code::GOING_AWAY, "server shutting down")),
+                _ = &mut pong_deadline, if awaiting_pong => {
+                    tracing::info!("no pong within {:?}; closing", keepalive.timeout);
+                    return Some((close_code::GOING_AWAY, "keepalive timeout"));
+                }
+                _ = ping.tick() => {
+                    if !awaiting_pong {
+                        awaiting_pong = true;
+                        pong_deadline.as_mut().reset(Instant::now() + keepalive.timeout);
+                        let _ = control.send(Control::Ping).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Routes one frame, calls its handler, and answers failures with
+    /// `{"error": reason}` on this connection.
+    async fn on_frame(&self, frame: Frame) {
+        let app = self.shared.app.load_full();
+        let parsed = app.routes.needs_fields().then(|| frame.parse_json());
+        let Some((route, component, params)) = app.routes.resolve(codec::fields(parsed.as_ref()))
+        else {
+            return self.reply_error("no handler for this message").await;
+        };
+        let data = match codec::decode(frame, component.config.data_type, parsed) {
+            Ok(data) => data,
+            Err(err) => return self.reply_error(&err.to_string()).await,
+        };
+        let request = Request {
+            connection: self.id.to_string(),
+            data,
+            request_id: next_id('r'),
+            user: self.user.clone(),
+            params,
+        };
+        let scope = CallScope {
+            hub: self.shared.hub.clone(),
+            connection: Some(self.id.clone()),
+            user: self.user.as_ref().map(|u| u.id.clone()),
+        };
+        let span = tracing::info_span!("call", route = %route, request = %request.request_id);
+        let result = self
+            .shared
+            .runtime
+            .handle(component, scope, &request)
+            .instrument(span.clone())
+            .await;
+        if let Err(err) = result {
+            span.in_scope(|| tracing::warn!("handler failed: {err}"));
+            self.reply_error(&err.to_string()).await;
+        }
+    }
+
+    async fn reply_error(&self, reason: &str) {
+        self.shared
+            .hub
+            .send_to_connection(&self.id, codec::error_reply(reason))
+            .await;
+    }
+}
+
+/// Writes queued messages, flushing once per batch, plus pings and the
+/// final close frame.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outbound: mpsc::Receiver<Outbound>,
+    mut control: mpsc::Receiver<Control>,
+    overflowed: Arc<Notify>,
+) {
+    let mut queue_open = true;
+    loop {
+        let result = tokio::select! {
+            biased;
+            instruction = control.recv() => match instruction {
+                Some(Control::Ping) => sink.send(Message::Ping(Default::default())).await,
+                Some(Control::Close(code, reason)) => {
+                    // Deliver what was already queued, then close.
+                    while let Ok(message) = outbound.try_recv() {
+                        if sink.feed(frame(message)).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = close(&mut sink, code, reason).await;
+                    return;
+                }
+                None => return,
+            },
+            _ = overflowed.notified() => {
+                let _ = close(&mut sink, close_code::POLICY, "outbound queue full").await;
+                return;
+            }
+            message = outbound.recv(), if queue_open => match message {
+                Some(message) => write_batch(&mut sink, &mut outbound, message).await,
+                None => {
+                    queue_open = false;
+                    Ok(())
+                }
+            },
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    outbound: &mut mpsc::Receiver<Outbound>,
+    first: Outbound,
+) -> Result<(), axum::Error> {
+    sink.feed(frame(first)).await?;
+    for _ in 1..WRITE_BATCH {
+        match outbound.try_recv() {
+            Ok(message) => sink.feed(frame(message)).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
+
+async fn close(
+    sink: &mut SplitSink<WebSocket, Message>,
+    code: u16,
+    reason: &'static str,
+) -> Result<(), axum::Error> {
+    sink.send(Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })))
+    .await
+}
+
+fn frame(message: Outbound) -> Message {
+    match message {
+        Outbound::Text(text) => Message::Text(text),
+        Outbound::Binary(bytes) => Message::Binary(bytes),
+    }
+}
+
+/// The close frame owed to the client for a read error, if any.
+fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::Error;
+    let err = err.into_inner();
+    let Some(err) = err.downcast_ref::<Error>() else {
+        tracing::debug!("read failed: {err}");
+        return None;
+    };
+    tracing::info!("read failed: {err}");
+    match err {
+        Error::Capacity(_) => Some((close_code::TOO_BIG, "message too big")),
+        Error::Utf8(_) => Some((close_code::INVALID_DATA, "invalid UTF-8")),
+        Error::Protocol(_) => Some((close_code::PROTOCOL_ERROR, "protocol error")),
+        _ => None,
+    }
+}
+
+/// Ids unique across restarts: a per-process prefix from the start time
+/// and a counter.
+fn next_id(kind: char) -> String {
+    static PREFIX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        format!("{:x}", nanos & 0xffff_ffff_ffff)
+    });
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{kind}{}-{}", *PREFIX, NEXT.fetch_add(1, Ordering::Relaxed))
+}

@@ -1,0 +1,149 @@
+//! `switchboard build`: compiles an app's guest crates into the `.wasm`
+//! components under its `socket/` folder.
+//!
+//! An app with guest sources has a Cargo workspace at its root whose
+//! members are guest crates (`crate-type = ["cdylib"]`). Each crate's
+//! component lands at `socket/<route>.wasm`, where `<route>` is
+//! `[package.metadata.switchboard] route`, or else the crate's folder name.
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The target guests are built for.
+pub const TARGET: &str = "wasm32-wasip2";
+
+/// One component written by a build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub route: String,
+    pub path: PathBuf,
+    /// False when the file already held the same bytes.
+    pub changed: bool,
+}
+
+/// Builds every guest crate of the app. `target_dir` overrides Cargo's
+/// target directory (by default the app's own `target/`).
+pub fn build_app(app_dir: &Path, target_dir: Option<&Path>) -> anyhow::Result<Vec<Built>> {
+    let manifest = app_dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        tracing::info!("{} has no Cargo.toml; nothing to build", app_dir.display());
+        return Ok(Vec::new());
+    }
+    let routes = routes_by_manifest(&manifest)?;
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .args(["build", "--release", "--workspace", "--target", TARGET])
+        .args([
+            "--message-format",
+            "json-render-diagnostics",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(dir) = target_dir {
+        cargo.arg("--target-dir").arg(dir);
+    }
+    let mut child = cargo.spawn().context("cannot run cargo")?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut built = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let message: Value = serde_json::from_str(&line?).unwrap_or_default();
+        if let Some((manifest_path, wasm)) = wasm_artifact(&message)
+            && let Some(route) = routes.get(&manifest_path)
+        {
+            built.push(install(app_dir, route, &wasm)?);
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo build failed for {} ({status})", app_dir.display());
+    }
+    Ok(built)
+}
+
+/// Guest crates' manifest paths and their routes.
+fn routes_by_manifest(manifest: &Path) -> anyhow::Result<HashMap<PathBuf, String>> {
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed for {}", manifest.display());
+    }
+    let metadata: Value = serde_json::from_slice(&output.stdout)?;
+    let mut routes = HashMap::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let manifest_path = PathBuf::from(package["manifest_path"].as_str().unwrap_or_default());
+        let route = match package["metadata"]["switchboard"]["route"].as_str() {
+            Some(route) => route.trim_end_matches(".wasm").to_owned(),
+            None => folder_name(&manifest_path)?,
+        };
+        routes.insert(manifest_path, route);
+    }
+    Ok(routes)
+}
+
+fn folder_name(manifest_path: &Path) -> anyhow::Result<String> {
+    manifest_path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .with_context(|| format!("cannot name a route after {}", manifest_path.display()))
+}
+
+/// The manifest and `.wasm` file of a `compiler-artifact` message for a
+/// cdylib.
+fn wasm_artifact(message: &Value) -> Option<(PathBuf, PathBuf)> {
+    if message["reason"] != "compiler-artifact" {
+        return None;
+    }
+    let is_cdylib = message["target"]["kind"]
+        .as_array()?
+        .iter()
+        .any(|kind| kind == "cdylib");
+    let wasm = message["filenames"]
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|name| name.ends_with(".wasm"))?;
+    is_cdylib.then(|| {
+        (
+            PathBuf::from(message["manifest_path"].as_str().unwrap_or_default()),
+            PathBuf::from(wasm),
+        )
+    })
+}
+
+/// Copies a component to `socket/<route>.wasm` by writing a temporary
+/// file and renaming it, so a server watching the folder never sees half
+/// a file.
+fn install(app_dir: &Path, route: &str, wasm: &Path) -> anyhow::Result<Built> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let dest = app_dir.join("socket").join(format!("{route}.wasm"));
+    let changed = std::fs::read(&dest).map_or(true, |old| old != bytes);
+    if changed {
+        let parent = dest.parent().expect("under socket/");
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, &dest)?;
+    }
+    Ok(Built {
+        route: route.to_owned(),
+        path: dest,
+        changed,
+    })
+}

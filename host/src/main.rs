@@ -1,0 +1,145 @@
+//! The `switchboard` command.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use switchboard::{Server, ServerConfig, guest_build};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "A WebSocket server whose app logic is WebAssembly components"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the components in APP_DIR/socket over WebSocket at /socket.
+    Serve(ServeArgs),
+    /// Compile the app's guest crates into APP_DIR/socket/*.wasm.
+    Build {
+        app_dir: PathBuf,
+        /// Cargo target directory for guest builds.
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    app_dir: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Largest message accepted from a client, in bytes; larger ones close
+    /// the connection with 1009.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_message_size: usize,
+    /// Fuel (about one unit per Wasm instruction) per component call.
+    #[arg(long, default_value_t = 500_000_000)]
+    fuel: u64,
+    /// Memory cap per component call, in MiB.
+    #[arg(long, default_value_t = 64)]
+    memory_limit_mib: usize,
+    /// Timeout of a call, in seconds, for components that declare none.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Messages queued for one client before it is disconnected with 1008.
+    #[arg(long, default_value_t = 1024)]
+    outbound_queue: usize,
+    /// Seconds between keepalive pings.
+    #[arg(long, default_value_t = 20)]
+    keepalive_interval: u64,
+    /// Seconds to wait for a pong before closing the connection.
+    #[arg(long, default_value_t = 10)]
+    keepalive_timeout: u64,
+    /// Directory of the compile cache [default: ~/.cache/switchboard/components].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Compile every component at startup instead of using the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl ServeArgs {
+    fn into_config(self) -> ServerConfig {
+        let mut config = ServerConfig::new(self.app_dir);
+        config.listen = self.listen;
+        config.max_message_size = self.max_message_size;
+        config.limits.fuel = self.fuel;
+        config.limits.memory_bytes = self.memory_limit_mib << 20;
+        config.limits.default_timeout = Duration::from_secs(self.timeout);
+        config.outbound_queue = self.outbound_queue;
+        config.keepalive.interval = Duration::from_secs(self.keepalive_interval.max(1));
+        config.keepalive.timeout = Duration::from_secs(self.keepalive_timeout.max(1));
+        if self.no_cache {
+            config.cache_dir = None;
+        } else if let Some(dir) = self.cache_dir {
+            config.cache_dir = Some(dir);
+        }
+        config
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    // Traps are errors the server reports, not bugs; capturing a native
+    // backtrace for each one costs more than the call. Panics keep theirs.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            app_dir,
+            target_dir,
+        } => {
+            for built in guest_build::build_app(&app_dir, target_dir.as_deref())? {
+                let state = if built.changed {
+                    "updated"
+                } else {
+                    "unchanged"
+                };
+                tracing::info!(route = %built.route, path = %built.path.display(), "{state}");
+            }
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(serve(args.into_config()))
+        }
+    }
+}
+
+async fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    let server = Server::bind(config)
+        .await
+        .context("cannot start the server")?;
+    server.run(shutdown_signal()).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,262 @@
+//! Maps the files under `socket/` to routes, and each message to the most
+//! specific route that matches it.
+//!
+//! Every path segment (folder or file stem) is a rule on the message's
+//! top-level JSON fields:
+//!
+//! | segment        | matches when                         |
+//! |----------------|--------------------------------------|
+//! | `index`        | always                               |
+//! | `action_join`  | field `action` equals `"join"`       |
+//! | `[room]`       | field `room` is present; its value becomes param `room` |
+//!
+//! The route with the most rules wins; on a tie, the one with more
+//! `field_value` rules, then the path that sorts first. Frames that are
+//! not a JSON object only match routes without rules (`socket/index.wasm`).
+
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::Path;
+
+/// One rule of a route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rule {
+    Equals { field: String, value: String },
+    Present { field: String },
+}
+
+/// A route parsed from a path relative to `socket/`, such as
+/// `[room]/action_enter.wasm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The path without `.wasm`, with `/` separators: `[room]/action_enter`.
+    pub name: String,
+    rules: Vec<Rule>,
+}
+
+/// Why a file under `socket/` cannot be a route.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct RouteError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Route {
+    /// Parses a path relative to `socket/`. Returns `Ok(None)` for files
+    /// that are not handlers: anything but `.wasm`, and names starting with
+    /// `_` (middleware).
+    pub fn parse(relative: &Path) -> Result<Option<Route>, RouteError> {
+        if relative.extension().is_none_or(|ext| ext != "wasm") {
+            return Ok(None);
+        }
+        let stem = relative.with_extension("");
+        let segments: Vec<String> = stem
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if segments.last().is_some_and(|file| file.starts_with('_')) {
+            return Ok(None);
+        }
+        let name = segments.join("/");
+        let last = segments.len() - 1;
+        let mut rules = Vec::new();
+        for (i, segment) in segments.iter().enumerate() {
+            if i == last && segment == "index" {
+                continue;
+            }
+            let rule = parse_segment(segment).ok_or_else(|| RouteError {
+                path: relative.display().to_string(),
+                reason: format!(
+                    "cannot route on `{segment}`; name files and folders `index`, `field_value` or `[field]`"
+                ),
+            })?;
+            if rules.contains(&rule) {
+                return Err(RouteError {
+                    path: relative.display().to_string(),
+                    reason: format!("`{segment}` appears twice"),
+                });
+            }
+            rules.push(rule);
+        }
+        Ok(Some(Route { name, rules }))
+    }
+
+    /// The route parameters if the message matches, else `None`.
+    pub fn matches(&self, message: Option<&Map<String, Value>>) -> Option<Vec<(String, String)>> {
+        let mut params = Vec::new();
+        for rule in &self.rules {
+            let fields = message?;
+            match rule {
+                Rule::Equals { field, value } => {
+                    if !fields.get(field).is_some_and(|v| field_text(v) == *value) {
+                        return None;
+                    }
+                }
+                Rule::Present { field } => {
+                    let value = fields.get(field).filter(|v| !v.is_null())?;
+                    params.push((field.clone(), field_text(value)));
+                }
+            }
+        }
+        Some(params)
+    }
+
+    /// Higher is more specific.
+    fn specificity(&self) -> (usize, usize) {
+        let exact = self
+            .rules
+            .iter()
+            .filter(|r| matches!(r, Rule::Equals { .. }))
+            .count();
+        (self.rules.len(), exact)
+    }
+
+    /// True if any rule needs a field, so messages must be parsed.
+    pub fn needs_fields(&self) -> bool {
+        !self.rules.is_empty()
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+fn parse_segment(segment: &str) -> Option<Rule> {
+    if let Some(field) = segment.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+        return valid_field(field).then(|| Rule::Present {
+            field: field.to_owned(),
+        });
+    }
+    let (field, value) = segment.split_once('_')?;
+    (valid_field(field) && !value.is_empty()).then(|| Rule::Equals {
+        field: field.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+fn valid_field(field: &str) -> bool {
+    !field.is_empty() && !field.contains(['[', ']', '_'])
+}
+
+/// Strings match and become params as they are; other values as JSON.
+fn field_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Routes in match order, each with its target.
+#[derive(Debug, Clone)]
+pub struct RouteTable<T> {
+    routes: Vec<(Route, T)>,
+}
+
+impl<T> RouteTable<T> {
+    pub fn new(mut routes: Vec<(Route, T)>) -> Self {
+        routes.sort_by(|(a, _), (b, _)| {
+            b.specificity()
+                .cmp(&a.specificity())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        RouteTable { routes }
+    }
+
+    /// The most specific route matching the message, with its params.
+    /// `message` is the frame's JSON object, if it is one.
+    pub fn resolve(
+        &self,
+        message: Option<&Map<String, Value>>,
+    ) -> Option<(&Route, &T, Vec<(String, String)>)> {
+        self.routes
+            .iter()
+            .find_map(|(route, target)| Some((route, target, route.matches(message)?)))
+    }
+
+    /// True if some route looks at message fields.
+    pub fn needs_fields(&self) -> bool {
+        self.routes.iter().any(|(route, _)| route.needs_fields())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Route, &T)> {
+        self.routes.iter().map(|(route, target)| (route, target))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn table(paths: &[&str]) -> RouteTable<String> {
+        RouteTable::new(
+            paths
+                .iter()
+                .filter_map(|p| Route::parse(Path::new(p)).unwrap())
+                .map(|r| {
+                    let name = r.name.clone();
+                    (r, name)
+                })
+                .collect(),
+        )
+    }
+
+    fn resolve(t: &RouteTable<String>, msg: Value) -> Option<(String, Vec<(String, String)>)> {
+        t.resolve(msg.as_object())
+            .map(|(_, name, params)| (name.clone(), params))
+    }
+
+    #[test]
+    fn most_specific_route_wins() {
+        let t = table(&[
+            "index.wasm",
+            "action_join.wasm",
+            "action_enter.wasm",
+            "[room]/action_enter.wasm",
+            "[room]/index.wasm",
+            "_middleware.wasm",
+        ]);
+        let r = |m| resolve(&t, m).unwrap().0;
+        assert_eq!(r(json!({"action": "join", "room": "a"})), "action_join");
+        assert_eq!(
+            r(json!({"action": "enter", "room": "a"})),
+            "[room]/action_enter"
+        );
+        assert_eq!(r(json!({"action": "enter"})), "action_enter");
+        assert_eq!(r(json!({"room": "a"})), "[room]/index");
+        assert_eq!(r(json!({"action": "other"})), "index");
+        assert_eq!(r(json!([1, 2])), "index");
+        assert_eq!(
+            resolve(&t, json!({"action": "enter", "room": 7}))
+                .unwrap()
+                .1,
+            vec![("room".to_string(), "7".to_string())]
+        );
+    }
+
+    #[test]
+    fn no_index_means_no_match() {
+        let t = table(&["action_join.wasm"]);
+        assert!(resolve(&t, json!({"action": "leave"})).is_none());
+        assert!(resolve(&t, json!("text")).is_none());
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        assert!(Route::parse(Path::new("chat.wasm")).is_err());
+        assert!(Route::parse(Path::new("[]/index.wasm")).is_err());
+        assert!(
+            Route::parse(Path::new("_middleware.wasm"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(Route::parse(Path::new("notes.txt")).unwrap().is_none());
+    }
+}

@@ -1,0 +1,190 @@
+//! A compiled component: its instance template, what it exports, and the
+//! config its handler declared.
+
+use super::Runtime;
+use super::bindings::types::{DataType, HandlerConfig};
+use super::bindings::{authenticate, handler};
+use super::cache::{self, Origin};
+use super::call::{CallError, CallScope};
+use crate::hub::LocalHub;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use wasmtime::component::{InstancePre, types::ComponentItem};
+
+const HANDLER: &str = "switchboard:socket/handler@0.1.0";
+const AUTHENTICATE: &str = "switchboard:socket/authenticate@0.1.0";
+
+/// Which of the host's interfaces a component exports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exports {
+    pub handler: bool,
+    pub authenticate: bool,
+}
+
+impl Exports {
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.handler {
+            names.push("handler");
+        }
+        if self.authenticate {
+            names.push("authenticate");
+        }
+        names
+    }
+}
+
+/// How a handler wants its messages, as declared by its `config` export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    pub data_type: DataType,
+    pub timeout: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_type: DataType::Json,
+            timeout: None,
+        }
+    }
+}
+
+/// A loaded component, ready to instantiate once per call.
+pub struct Component {
+    /// The file it came from, relative to `socket/`; tags its logs.
+    pub name: Arc<str>,
+    /// Hex SHA-256 of the `.wasm` bytes.
+    pub hash: String,
+    pub exports: Exports,
+    pub config: Config,
+    pub loaded_at: SystemTime,
+    /// How long compiling (or loading from the cache) took.
+    pub load_time: Duration,
+    pub from_cache: bool,
+    pub(super) pre: InstancePre<super::call::CallState>,
+    pub(super) handler: Option<handler::GuestIndices>,
+    pub(super) authenticate: Option<authenticate::GuestIndices>,
+}
+
+/// Why a `.wasm` file cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the file: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("not a valid component: {0}")]
+    Invalid(String),
+    #[error("imports something the host does not provide: {0}")]
+    Link(String),
+    #[error("exports `{0}` with a signature this host does not understand: {1}")]
+    WrongExport(&'static str, String),
+    #[error("exports neither `{HANDLER}` nor `{AUTHENTICATE}`")]
+    NoExports,
+    #[error("its `config` call failed: {0}")]
+    Config(CallError),
+}
+
+impl Runtime {
+    /// Reads, compiles (off the async threads) and links a component, and
+    /// asks its handler for its config.
+    pub async fn load(
+        self: &Arc<Self>,
+        name: &str,
+        path: &Path,
+    ) -> Result<Arc<Component>, LoadError> {
+        let wasm = tokio::fs::read(path).await?;
+        let runtime = self.clone();
+        let started = Instant::now();
+        let (compiled, origin, hash) = tokio::task::spawn_blocking(move || {
+            let hash = cache::content_hash(&wasm);
+            let compiled = match &runtime.cache {
+                Some(cache) => cache.load_or_compile(&runtime.engine, &wasm, &hash),
+                None => wasmtime::component::Component::new(&runtime.engine, &wasm)
+                    .map(|c| (c, Origin::Compiled)),
+            };
+            compiled.map(|(c, origin)| (c, origin, hash))
+        })
+        .await
+        .expect("compiling a component does not panic")
+        .map_err(|err| LoadError::Invalid(format!("{err:#}")))?;
+        let load_time = started.elapsed();
+
+        let exported = exported_names(self, &compiled);
+        let pre = self
+            .linker
+            .instantiate_pre(&compiled)
+            .map_err(|err| LoadError::Link(format!("{err:#}")))?;
+        let handler = indices(&exported, HANDLER, || handler::GuestIndices::new(&pre))?;
+        let authenticate = indices(&exported, AUTHENTICATE, || {
+            authenticate::GuestIndices::new(&pre)
+        })?;
+        if handler.is_none() && authenticate.is_none() {
+            return Err(LoadError::NoExports);
+        }
+        let mut component = Component {
+            name: name.into(),
+            hash,
+            exports: Exports {
+                handler: handler.is_some(),
+                authenticate: authenticate.is_some(),
+            },
+            config: Config::default(),
+            loaded_at: SystemTime::now(),
+            load_time,
+            from_cache: origin == Origin::Cached,
+            pre,
+            handler,
+            authenticate,
+        };
+        if component.handler.is_some() {
+            component.config = self.read_config(&component).await?;
+        }
+        Ok(Arc::new(component))
+    }
+
+    async fn read_config(&self, component: &Component) -> Result<Config, LoadError> {
+        // `config` runs with no connection and an empty hub of its own, so
+        // it cannot reach real clients.
+        let scope = CallScope {
+            hub: Arc::new(LocalHub::new()),
+            connection: None,
+            user: None,
+        };
+        let HandlerConfig {
+            data_type,
+            timeout_seconds,
+        } = self
+            .handler_config(component, scope)
+            .await
+            .map_err(LoadError::Config)?;
+        Ok(Config {
+            data_type,
+            timeout: timeout_seconds.map(|s| Duration::from_secs(s.max(1).into())),
+        })
+    }
+}
+
+fn exported_names(runtime: &Runtime, component: &wasmtime::component::Component) -> Vec<String> {
+    component
+        .component_type()
+        .exports(&runtime.engine)
+        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// Export indices if the component exports `interface`; an error if it
+/// does but with the wrong shape.
+fn indices<T>(
+    exported: &[String],
+    interface: &'static str,
+    new: impl FnOnce() -> wasmtime::Result<T>,
+) -> Result<Option<T>, LoadError> {
+    if !exported.iter().any(|name| name == interface) {
+        return Ok(None);
+    }
+    new()
+        .map(Some)
+        .map_err(|err| LoadError::WrongExport(interface, format!("{err:#}")))
+}

@@ -1,0 +1,104 @@
+//! Runs components: one engine, compiled components, and one fresh store
+//! per call with fuel, a wall-clock timeout and a memory cap.
+
+pub mod bindings;
+mod cache;
+mod call;
+mod component;
+mod guest_log;
+mod socket_api;
+
+pub use call::{CallError, CallScope};
+pub use component::{Component, Exports, LoadError};
+
+use crate::config::Limits;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Engine, PoolingAllocationConfig};
+
+/// How often the epoch advances; the granularity of timeouts and of
+/// yields from long-running guests.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The engine, the linker with every host import, and the call limits.
+///
+/// Owned by the server and shared by `Arc` with every connection and the
+/// app loader.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<call::CallState>,
+    limits: Limits,
+    cache: Option<cache::CompileCache>,
+    /// Bounds calls in flight to the instance pool's size.
+    slots: Semaphore,
+}
+
+impl Runtime {
+    /// Builds the engine and starts its epoch ticker.
+    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
+        let engine = Engine::new(&engine_config(&limits))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        bindings::socket::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        spawn_epoch_ticker(&engine);
+        let cache = cache_dir.map(|dir| cache::CompileCache::new(dir, &engine));
+        let slots = Semaphore::new(limits.max_concurrent_calls as usize);
+        Ok(Arc::new(Runtime {
+            engine,
+            linker,
+            limits,
+            cache,
+            slots,
+        }))
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+fn engine_config(limits: &Limits) -> wasmtime::Config {
+    let mut pool = PoolingAllocationConfig::default();
+    let calls = limits.max_concurrent_calls;
+    pool.total_component_instances(calls)
+        // Toolchains split a component into a few core instances.
+        .total_core_instances(calls * 8)
+        .total_memories(calls * 2)
+        .total_tables(calls * 4)
+        .max_memory_size(limits.memory_bytes)
+        .max_component_instance_size(4 << 20)
+        .max_core_instance_size(4 << 20)
+        // Keeping a little memory resident saves a decommit per call.
+        .linear_memory_keep_resident(2 << 20)
+        .table_keep_resident(64 << 10);
+    let mut config = wasmtime::Config::new();
+    config
+        .allocation_strategy(pool)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
+    config
+}
+
+/// Advances the engine's epoch every tick, for as long as the engine lives.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("switchboard-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}

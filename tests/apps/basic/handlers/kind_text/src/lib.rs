@@ -1,0 +1,10 @@
+//! Takes the frame as text and answers with a text frame.
+use switchboard_guest::{Data, Request, handler, socket};
+
+#[handler(data = "text")]
+fn handle(req: Request) -> Result<(), socket::SendError> {
+    match req.data {
+        Data::Text(text) => socket::send(format!("text:{text}")),
+        other => socket::send(format!("unexpected:{other:?}")),
+    }
+}

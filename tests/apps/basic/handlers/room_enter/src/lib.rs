@@ -1,0 +1,2 @@
+const ROUTE: &str = "[room]/action_enter";
+include!("../../../common/probe.rs");

@@ -1,0 +1,2 @@
+const ROUTE: &str = "[room]/index";
+include!("../../../common/probe.rs");

@@ -1,0 +1,208 @@
+//! Harness for the end-to-end tests: builds the test apps' components
+//! from source, runs a real server on a loopback port, and talks to it
+//! with real WebSocket clients.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+use switchboard::{Server, ServerConfig};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+pub use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for a message it expects.
+pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// Builds an app's guest crates (once per test process) and returns its
+/// folder. `app` is relative to the repository root.
+pub fn app(app: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    let dir = repo_root().join(app);
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
+    if !built.iter().any(|a| a == app) {
+        let guests = target_dir().join("guests");
+        switchboard::guest_build::build_app(&dir, Some(&guests))
+            .unwrap_or_else(|err| panic!("building {app}: {err:#}"));
+        built.push(app.to_owned());
+    }
+    dir
+}
+
+/// A temporary app holding some of another app's built components, for
+/// route tables a test needs on its own. `files` are paths under
+/// `socket/`, each copied to the same path.
+pub fn app_subset(app_dir: &Path, files: &[&str]) -> TempApp {
+    let dir = std::env::temp_dir().join(format!(
+        "switchboard-test-{}-{}",
+        std::process::id(),
+        unique()
+    ));
+    for file in files {
+        let dest = dir.join("socket").join(file);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(app_dir.join("socket").join(file), dest).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("socket")).unwrap();
+    TempApp(dir)
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A folder removed on drop.
+pub struct TempApp(pub PathBuf);
+
+impl Drop for TempApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A server on a loopback port, shut down on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Serves `app_dir` with test-friendly defaults, adjusted by `tweak`.
+    pub async fn start(app_dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let mut config = ServerConfig::new(app_dir);
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.cache_dir = Some(target_dir().join("guests").join("compile-cache"));
+        tweak(&mut config);
+        let server = Server::bind(config).await.expect("server starts");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("ws://{}{}", self.addr, path_and_query)
+    }
+
+    /// Connects anonymously to `/socket`.
+    pub async fn connect(&self) -> Client {
+        self.connect_with("/socket", &[]).await
+    }
+
+    /// Connects to `path_and_query` with extra request headers.
+    pub async fn connect_with(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Client {
+        let mut request = self.url(path_and_query).into_client_request().unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects");
+        Client { ws }
+    }
+
+    /// Asks the server to stop and waits for it.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await?
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A WebSocket client.
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn send_json(&mut self, value: Value) {
+        self.ws
+            .send(Message::text(value.to_string()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send(&mut self, message: Message) {
+        self.ws.send(message).await.unwrap();
+    }
+
+    /// The next data or close frame; panics after [`RECV_TIMEOUT`].
+    pub async fn recv(&mut self) -> Message {
+        loop {
+            let next = tokio::time::timeout(RECV_TIMEOUT, self.ws.next())
+                .await
+                .expect("a message within the timeout");
+            match next {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(message)) => return message,
+                Some(Err(err)) => panic!("websocket error: {err}"),
+                None => panic!("connection ended"),
+            }
+        }
+    }
+
+    /// The next message, parsed as JSON from a text frame.
+    pub async fn recv_json(&mut self) -> Value {
+        match self.recv().await {
+            Message::Text(text) => serde_json::from_str(&text).expect("a JSON message"),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// Sends a message and returns the first reply.
+    pub async fn ask(&mut self, value: Value) -> Value {
+        self.send_json(value).await;
+        self.recv_json().await
+    }
+
+    /// Asserts that nothing but pings arrives for `wait`.
+    pub async fn expect_silence(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("expected silence, got {other:?}"),
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 use crate::codec::{self, Frame};
 use crate::hub::{ConnectionId, Outbound, Peer};
+use crate::routing::Resolved;
 use crate::runtime::CallScope;
 use crate::runtime::bindings::types::{Request, User};
 use crate::server::Shared;
@@ -86,7 +87,13 @@ impl Connection {
             let _ = control.send(Control::Close(code, reason)).await;
         }
         drop(control);
-        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+        // A peer that reads nothing can block the writer for ever.
+        if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
         tracing::info!(close = ?close, "disconnected");
     }
 
@@ -143,7 +150,11 @@ impl Connection {
     async fn on_frame(&self, frame: Frame) {
         let app = self.shared.app.load_full();
         let parsed = app.routes.needs_fields().then(|| frame.parse_json());
-        let Some((route, component, params)) = app.routes.resolve(codec::fields(parsed.as_ref()))
+        let Some(Resolved {
+            route,
+            target: component,
+            params,
+        }) = app.routes.resolve(codec::fields(parsed.as_ref()))
         else {
             return self.reply_error("no handler for this message").await;
         };
@@ -210,12 +221,14 @@ async fn write_loop(
                 }
                 None => return,
             },
-            _ = overflowed.notified() => {
-                let _ = close(&mut sink, close_code::POLICY, "outbound queue full").await;
-                return;
-            }
+            _ = overflowed.notified() => return close_overflowed(&mut sink).await,
             message = outbound.recv(), if queue_open => match message {
-                Some(message) => write_batch(&mut sink, &mut outbound, message).await,
+                // A client that stopped reading blocks this write; the
+                // overflow signal must still get through.
+                Some(message) => tokio::select! {
+                    result = write_batch(&mut sink, &mut outbound, message) => result,
+                    _ = overflowed.notified() => return close_overflowed(&mut sink).await,
+                },
                 None => {
                     queue_open = false;
                     Ok(())
@@ -241,6 +254,13 @@ async fn write_batch(
         }
     }
     sink.flush().await
+}
+
+/// Tries briefly to send 1008; a client that reads nothing will not take
+/// it, and dropping the socket then closes the connection anyway.
+async fn close_overflowed(sink: &mut SplitSink<WebSocket, Message>) {
+    let closing = close(sink, close_code::POLICY, "outbound queue full");
+    let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
 }
 
 async fn close(

@@ -83,13 +83,13 @@ impl Route {
     }
 
     /// The route parameters if the message matches, else `None`.
-    pub fn matches(&self, message: Option<&Map<String, Value>>) -> Option<Vec<(String, String)>> {
+    pub fn matches(&self, message: Option<&Map<String, Value>>) -> Option<Params> {
         let mut params = Vec::new();
         for rule in &self.rules {
             let fields = message?;
             match rule {
                 Rule::Equals { field, value } => {
-                    if !fields.get(field).is_some_and(|v| field_text(v) == *value) {
+                    if fields.get(field).is_none_or(|v| field_text(v) != *value) {
                         return None;
                     }
                 }
@@ -149,6 +149,17 @@ fn field_text(value: &Value) -> String {
     }
 }
 
+/// Values of a route's `[field]` segments, by field name.
+pub type Params = Vec<(String, String)>;
+
+/// The route a message resolved to.
+#[derive(Debug)]
+pub struct Resolved<'a, T> {
+    pub route: &'a Route,
+    pub target: &'a T,
+    pub params: Params,
+}
+
 /// Routes in match order, each with its target.
 #[derive(Debug, Clone)]
 pub struct RouteTable<T> {
@@ -167,13 +178,14 @@ impl<T> RouteTable<T> {
 
     /// The most specific route matching the message, with its params.
     /// `message` is the frame's JSON object, if it is one.
-    pub fn resolve(
-        &self,
-        message: Option<&Map<String, Value>>,
-    ) -> Option<(&Route, &T, Vec<(String, String)>)> {
-        self.routes
-            .iter()
-            .find_map(|(route, target)| Some((route, target, route.matches(message)?)))
+    pub fn resolve(&self, message: Option<&Map<String, Value>>) -> Option<Resolved<'_, T>> {
+        self.routes.iter().find_map(|(route, target)| {
+            Some(Resolved {
+                route,
+                target,
+                params: route.matches(message)?,
+            })
+        })
     }
 
     /// True if some route looks at message fields.
@@ -210,7 +222,7 @@ mod tests {
 
     fn resolve(t: &RouteTable<String>, msg: Value) -> Option<(String, Vec<(String, String)>)> {
         t.resolve(msg.as_object())
-            .map(|(_, name, params)| (name.clone(), params))
+            .map(|r| (r.target.clone(), r.params))
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //!     let name = req.json()["name"].as_str().unwrap_or("stranger");
 //!     socket::send(json!({ "hello": name })).map_err(|e| e.to_string())
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! `#[authenticate]` exports a function that decides who a new connection
@@ -28,6 +29,7 @@
 //!         None => Ok(None),
 //!     }
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`

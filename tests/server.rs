@@ -1,0 +1,159 @@
+//! Server-level behaviour: health, static files, slow clients, dead
+//! peers, broken components and shutdown.
+
+use futures_util::StreamExt;
+use serde_json::json;
+use std::time::Duration;
+use switchboard_tests::{Message, TestServer, app, app_subset};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn http_get(server: &TestServer, path: &str) -> String {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test]
+async fn healthz_answers_200() {
+    let server = TestServer::start(&app("examples/echo"), |_| {}).await;
+    let response = http_get(&server, "/healthz").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test]
+async fn public_files_are_served() {
+    let subset = app_subset(&app("examples/echo"), &["index.wasm"]);
+    std::fs::create_dir_all(subset.0.join("public")).unwrap();
+    std::fs::write(subset.0.join("public/index.html"), "<h1>hello page</h1>").unwrap();
+    let server = TestServer::start(&subset.0, |_| {}).await;
+    let response = http_get(&server, "/").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("<h1>hello page</h1>"));
+}
+
+#[tokio::test]
+async fn a_broken_component_is_skipped_and_the_rest_are_served() {
+    let subset = app_subset(&app("tests/apps/basic"), &["action_enter.wasm"]);
+    std::fs::write(
+        subset.0.join("socket/action_broken.wasm"),
+        b"\0asm not really",
+    )
+    .unwrap();
+    std::fs::write(
+        subset.0.join("socket/action_cut.wasm"),
+        &std::fs::read(app("tests/apps/basic").join("socket/action_send.wasm")).unwrap()[..100],
+    )
+    .unwrap();
+    let server = TestServer::start(&subset.0, |_| {}).await;
+    let mut client = server.connect().await;
+    assert_eq!(
+        client.ask(json!({"action": "enter"})).await["route"],
+        json!("action_enter")
+    );
+    assert_eq!(
+        client.ask(json!({"action": "broken"})).await,
+        json!({"error": "no handler for this message"})
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_with_1008() {
+    let server = TestServer::start(&app("tests/apps/basic"), |config| {
+        config.outbound_queue = 16;
+    })
+    .await;
+    let slow = server.connect_with("/socket", &[("x-user", "slow")]).await;
+    let mut flooder = server.connect().await;
+    let big = "x".repeat(60_000);
+    // ~18 MB, far more than socket buffers and the queue hold.
+    for _ in 0..300 {
+        let reply = flooder
+            .ask(json!({"action": "sendto", "users": ["slow"], "message": big}))
+            .await;
+        assert_eq!(reply, json!({"sendTo": "ok"}));
+    }
+    let mut online = true;
+    for _ in 0..100 {
+        online = flooder
+            .ask(json!({"action": "online", "user": "slow"}))
+            .await["online"]
+            == json!(true);
+        if !online {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!online, "the slow client was disconnected");
+
+    // When it finally reads, it finds what was delivered, then a close
+    // frame with 1008 if that fitted in the socket buffer, or else the end
+    // of the connection.
+    let mut slow = slow;
+    while let Ok(Some(frame)) = tokio::time::timeout(Duration::from_secs(10), slow.ws.next()).await
+    {
+        match frame {
+            Ok(Message::Text(_) | Message::Ping(_)) => continue,
+            Ok(Message::Close(Some(frame))) => {
+                assert_eq!(u16::from(frame.code), 1008);
+                break;
+            }
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => break,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_peer_that_never_answers_pings_is_reaped() {
+    let server = TestServer::start(&app("tests/apps/basic"), |config| {
+        config.keepalive.interval = Duration::from_millis(200);
+        config.keepalive.timeout = Duration::from_millis(300);
+    })
+    .await;
+    // A connection whose client is never polled again: it reads no pings
+    // and so sends no pongs, like a peer whose network vanished.
+    let ghost = server.connect_with("/socket", &[("x-user", "ghost")]).await;
+    let mut asker = server.connect().await;
+    assert_eq!(
+        asker
+            .ask(json!({"action": "online", "user": "ghost"}))
+            .await["online"],
+        json!(true)
+    );
+    let mut online = true;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        online = asker
+            .ask(json!({"action": "online", "user": "ghost"}))
+            .await["online"]
+            == json!(true);
+        if !online {
+            break;
+        }
+    }
+    assert!(!online, "the silent peer was reaped");
+    drop(ghost);
+}
+
+#[tokio::test]
+async fn shutdown_closes_connections_with_1001() {
+    let server = TestServer::start(&app("examples/echo"), |_| {}).await;
+    let mut client = server.connect().await;
+    client.send(Message::text("before")).await;
+    assert_eq!(client.recv().await, Message::text("before"));
+    let shutdown = tokio::spawn(server.shutdown());
+    match client.recv().await {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    drop(client);
+    tokio::time::timeout(Duration::from_secs(10), shutdown)
+        .await
+        .expect("shutdown finishes")
+        .unwrap()
+        .unwrap();
+}

@@ -39,7 +39,7 @@ mod message;
 pub mod socket;
 
 pub use message::{Data, HttpRequest, Message, Request, User};
-pub use serde_json::{Value, json};
+pub use serde_json::{self, Value, json};
 pub use switchboard_guest_macros::{authenticate, handler};
 
 /// The raw WIT bindings of the host's imports. Most code never needs them.

@@ -76,18 +76,10 @@ async fn a_client_that_stops_reading_is_disconnected_with_1008() {
             .await;
         assert_eq!(reply, json!({"sendTo": "ok"}));
     }
-    let mut online = true;
-    for _ in 0..100 {
-        online = flooder
-            .ask(json!({"action": "online", "user": "slow"}))
-            .await["online"]
-            == json!(true);
-        if !online {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(!online, "the slow client was disconnected");
+    assert!(
+        flooder.wait_until_offline("slow").await,
+        "the slow client was disconnected"
+    );
 
     // When it finally reads, it finds what was delivered, then a close
     // frame with 1008 if that fitted in the socket buffer, or else the end
@@ -124,18 +116,10 @@ async fn a_peer_that_never_answers_pings_is_reaped() {
             .await["online"],
         json!(true)
     );
-    let mut online = true;
-    for _ in 0..40 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        online = asker
-            .ask(json!({"action": "online", "user": "ghost"}))
-            .await["online"]
-            == json!(true);
-        if !online {
-            break;
-        }
-    }
-    assert!(!online, "the silent peer was reaped");
+    assert!(
+        asker.wait_until_offline("ghost").await,
+        "the silent peer was reaped"
+    );
     drop(ghost);
 }
 
@@ -156,4 +140,45 @@ async fn shutdown_closes_connections_with_1001() {
         .expect("shutdown finishes")
         .unwrap()
         .unwrap();
+}
+
+#[tokio::test]
+async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() {
+    let app_dir = app("examples/echo");
+    let cache = app_subset(&app_dir, &[]);
+    let cache_dir = cache.0.join("cache");
+    let start = || {
+        TestServer::start(&app_dir, |config| {
+            config.cache_dir = Some(cache_dir.clone());
+        })
+    };
+    let from_cache = |server: &TestServer| {
+        let app = server.shared.app.load();
+        assert_eq!(app.components.len(), 1);
+        app.components[0].from_cache
+    };
+
+    let first = start().await;
+    assert!(!from_cache(&first), "a cold start compiles");
+    drop(first);
+    let second = start().await;
+    assert!(from_cache(&second), "a restart loads from the cache");
+    drop(second);
+
+    // Flip one byte in the middle of every entry.
+    for entry in std::fs::read_dir(&cache_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let third = start().await;
+    assert!(!from_cache(&third), "a corrupt entry is not trusted");
+    let mut client = third.connect().await;
+    client.send(Message::text("still echoes")).await;
+    assert_eq!(client.recv().await, Message::text("still echoes"));
+    drop(third);
+    let fourth = start().await;
+    assert!(from_cache(&fourth), "the rebuilt entry is cached again");
 }

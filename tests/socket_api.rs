@@ -117,15 +117,10 @@ async fn is_online_follows_connections() {
 
     let mut dave2 = dave2;
     dave2.ws.close(None).await.unwrap();
-    let mut online = true;
-    for _ in 0..50 {
-        online = asker.ask(ask("dave")).await["online"] == json!(true);
-        if !online {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(!online, "dave is offline once his last connection closed");
+    assert!(
+        asker.wait_until_offline("dave").await,
+        "dave is offline once his last connection closed"
+    );
 }
 
 #[tokio::test]

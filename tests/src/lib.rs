@@ -6,8 +6,10 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
+use switchboard::server::Shared;
 use switchboard::{Server, ServerConfig};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -85,6 +87,8 @@ impl Drop for TempApp {
 /// A server on a loopback port, shut down on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's state, to look at what it loaded.
+    pub shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -98,12 +102,14 @@ impl TestServer {
         tweak(&mut config);
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr();
+        let shared = server.shared().clone();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
+            shared,
             stop: Some(stop),
             task: Some(task),
         }
@@ -192,6 +198,21 @@ impl Client {
     pub async fn ask(&mut self, value: Value) -> Value {
         self.send_json(value).await;
         self.recv_json().await
+    }
+
+    /// Asks `tests/apps/basic`'s `online` route about `user` until it says
+    /// offline, for up to five seconds. Returns whether it did.
+    pub async fn wait_until_offline(&mut self, user: &str) -> bool {
+        for _ in 0..100 {
+            let reply = self
+                .ask(serde_json::json!({"action": "online", "user": user}))
+                .await;
+            if reply["online"] == serde_json::json!(false) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
     }
 
     /// Asserts that nothing but pings arrives for `wait`.

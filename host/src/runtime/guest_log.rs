@@ -88,8 +88,8 @@ impl LineWriter {
         let text = String::from_utf8_lossy(&self.line);
         let component = &*self.component;
         match self.stream {
-            Stream::Stdout => tracing::info!(target: "guest", component, "{text}"),
-            Stream::Stderr => tracing::warn!(target: "guest", component, "{text}"),
+            Stream::Stdout => tracing::info!(target: "guest", component = %component, "{text}"),
+            Stream::Stderr => tracing::warn!(target: "guest", component = %component, "{text}"),
         }
         self.line.clear();
     }

@@ -4,23 +4,12 @@
 use futures_util::StreamExt;
 use serde_json::json;
 use std::time::Duration;
-use switchboard_tests::{Message, TestServer, app, app_subset};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-async fn http_get(server: &TestServer, path: &str) -> String {
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
-}
+use switchboard_tests::{Message, TestServer, app, app_subset, http_get};
 
 #[tokio::test]
 async fn healthz_answers_200() {
     let server = TestServer::start(&app("examples/echo"), |_| {}).await;
-    let response = http_get(&server, "/healthz").await;
+    let response = http_get(server.addr, "/healthz").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }
 
@@ -30,7 +19,7 @@ async fn public_files_are_served() {
     std::fs::create_dir_all(subset.0.join("public")).unwrap();
     std::fs::write(subset.0.join("public/index.html"), "<h1>hello page</h1>").unwrap();
     let server = TestServer::start(&subset.0, |_| {}).await;
-    let response = http_get(&server, "/").await;
+    let response = http_get(server.addr, "/").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("<h1>hello page</h1>"));
 }
@@ -155,7 +144,7 @@ async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() 
     let from_cache = |server: &TestServer| {
         let app = server.shared.app.load();
         assert_eq!(app.components.len(), 1);
-        app.components[0].from_cache
+        app.components.values().next().unwrap().from_cache
     };
 
     let first = start().await;

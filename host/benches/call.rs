@@ -40,7 +40,7 @@ async fn run(calls: usize) -> anyhow::Result<()> {
 
     let runtime = Runtime::new(Limits::default(), None)?;
     let component = runtime
-        .load("index.wasm", &app.join("socket/index.wasm"))
+        .load_file("index.wasm", &app.join("socket/index.wasm"))
         .await?;
 
     let hub: Arc<dyn Hub> = Arc::new(LocalHub::new());

@@ -2,26 +2,56 @@
 //! table, and the component that authenticates connections.
 
 use crate::routing::{Route, RouteTable};
-use crate::runtime::{Component, Runtime};
+use crate::runtime::{Component, Runtime, content_hash};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// One loaded app. Immutable: a reload builds a new one and swaps it in.
+/// One loaded app. Immutable: a reload builds a new one and swaps it in,
+/// so each message is routed entirely by one version.
 pub struct App {
     pub routes: RouteTable<Arc<Component>>,
     /// `socket/index.wasm` if it exports `authenticate`, else
     /// `socket/_middleware.wasm` if that does.
     pub authenticator: Option<Arc<Component>>,
-    /// Every component that loaded, by file name relative to `socket/`.
-    pub components: Vec<Arc<Component>>,
-    /// Files that could not be loaded, with the reason.
-    pub problems: Vec<(String, String)>,
+    /// Every loaded component, by file path relative to `socket/`.
+    pub components: BTreeMap<String, Arc<Component>>,
+    /// Files that could not be loaded (a previous version may be serving).
+    pub problems: Vec<Problem>,
+}
+
+/// A file under `socket/` that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub reason: String,
 }
 
 impl App {
+    /// An app with no components.
+    pub fn empty() -> App {
+        App {
+            routes: RouteTable::new(Vec::new()),
+            authenticator: None,
+            components: BTreeMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
     /// Loads every `.wasm` under `app_dir/socket`. A file that fails to
     /// load is logged and left out; the rest are served.
     pub async fn load(app_dir: &Path, runtime: &Arc<Runtime>) -> anyhow::Result<App> {
+        Self::reload(app_dir, runtime, &App::empty()).await
+    }
+
+    /// Builds the app anew from `app_dir/socket`. Components whose bytes
+    /// did not change are reused from `previous`; a file that fails to load
+    /// keeps its version from `previous`, if it had one.
+    pub async fn reload(
+        app_dir: &Path,
+        runtime: &Arc<Runtime>,
+        previous: &App,
+    ) -> anyhow::Result<App> {
         let socket_dir = app_dir.join("socket");
         anyhow::ensure!(
             socket_dir.is_dir(),
@@ -32,74 +62,144 @@ impl App {
         list_wasm(&socket_dir, &socket_dir, &mut files)?;
         files.sort();
 
-        let mut app = App {
-            routes: RouteTable::new(Vec::new()),
-            authenticator: None,
-            components: Vec::new(),
-            problems: Vec::new(),
-        };
-        let mut routes = Vec::new();
-        let mut middleware = None;
+        let mut components = BTreeMap::new();
+        let mut problems = Vec::new();
         for relative in files {
             let name = relative.to_string_lossy().replace('\\', "/");
-            let route = match Route::parse(&relative) {
-                Ok(route) => route,
-                Err(err) => {
-                    app.problem(&name, err.reason);
-                    continue;
+            match Route::parse(&relative) {
+                Err(err) => problems.push(Problem::new(&name, err.reason)),
+                Ok(None) if !is_middleware(&name) => {}
+                Ok(_) => {
+                    let old = previous.components.get(&name);
+                    match load_if_changed(runtime, &socket_dir, &name, old).await {
+                        Ok(component) => {
+                            components.insert(name, component);
+                        }
+                        Err(reason) => {
+                            if let Some(old) = old {
+                                tracing::error!(file = %name, "keeping the previous version: {reason}");
+                                components.insert(name.clone(), old.clone());
+                            }
+                            problems.push(Problem::new(&name, reason));
+                        }
+                    }
                 }
-            };
-            let is_root_middleware = name == "_middleware.wasm";
-            if route.is_none() && !is_root_middleware {
-                continue;
-            }
-            let component = match runtime.load(&name, &socket_dir.join(&relative)).await {
-                Ok(component) => component,
-                Err(err) => {
-                    app.problem(&name, err.to_string());
-                    continue;
-                }
-            };
-            tracing::info!(
-                file = %name,
-                hash = &component.hash[..12],
-                exports = ?component.exports.names(),
-                ms = component.load_time.as_secs_f64() * 1e3,
-                cached = component.from_cache,
-                "loaded component"
-            );
-            app.components.push(component.clone());
-            match route {
-                Some(route) if component.exports.handler => routes.push((route, component.clone())),
-                Some(route) if route.name != "index" => app.problem(
-                    &name,
-                    "exports no handler, so it cannot serve its route".into(),
-                ),
-                _ => {}
-            }
-            if name == "index.wasm" && component.exports.authenticate {
-                app.authenticator = Some(component.clone());
-            } else if is_root_middleware {
-                middleware = Some(component);
             }
         }
-        if app.authenticator.is_none() {
-            app.authenticator = middleware.filter(|c| c.exports.authenticate);
+        for name in previous.components.keys() {
+            if !components.contains_key(name) && !problems.iter().any(|p| &p.file == name) {
+                tracing::info!(file = %name, "component removed");
+            }
         }
-        app.routes = RouteTable::new(routes);
-        Ok(app)
+        Ok(App::assemble(components, problems))
     }
 
-    fn problem(&mut self, file: &str, reason: String) {
-        tracing::error!(file, "cannot serve component: {reason}");
-        self.problems.push((file.to_owned(), reason));
+    /// Derives the route table and authenticator from the components.
+    fn assemble(components: BTreeMap<String, Arc<Component>>, mut problems: Vec<Problem>) -> App {
+        let mut routes = Vec::new();
+        for (name, component) in &components {
+            let Ok(Some(route)) = Route::parse(Path::new(name)) else {
+                continue;
+            };
+            if component.exports.handler {
+                routes.push((route, component.clone()));
+            } else if route.name != "index" {
+                problems.push(Problem::new(
+                    name,
+                    "exports no handler, so it cannot serve its route".into(),
+                ));
+            }
+        }
+        let authenticator = ["index.wasm", "_middleware.wasm"]
+            .iter()
+            .filter_map(|name| components.get(*name))
+            .find(|c| c.exports.authenticate)
+            .cloned();
+        App {
+            routes: RouteTable::new(routes),
+            authenticator,
+            components,
+            problems,
+        }
     }
 }
 
-/// Paths of `.wasm` files under `dir`, relative to `root`.
+impl Problem {
+    fn new(file: &str, reason: String) -> Problem {
+        tracing::error!(file, "cannot serve component: {reason}");
+        Problem {
+            file: file.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// `_middleware.wasm` in any folder is loaded for its hooks.
+fn is_middleware(name: &str) -> bool {
+    name == "_middleware.wasm" || name.ends_with("/_middleware.wasm")
+}
+
+/// The component in `name`: `old` if the bytes are unchanged, else a
+/// freshly loaded one. Errors are reasons to log.
+async fn load_if_changed(
+    runtime: &Arc<Runtime>,
+    socket_dir: &Path,
+    name: &str,
+    old: Option<&Arc<Component>>,
+) -> Result<Arc<Component>, String> {
+    let wasm = tokio::fs::read(socket_dir.join(name))
+        .await
+        .map_err(|err| format!("cannot read the file: {err}"))?;
+    if let Some(old) = old
+        && old.hash == content_hash(&wasm)
+    {
+        return Ok(old.clone());
+    }
+    let component = runtime
+        .load(name, wasm)
+        .await
+        .map_err(|err| err.to_string())?;
+    match old {
+        None => tracing::info!(
+            file = %name,
+            hash = short(&component.hash),
+            exports = ?component.exports.names(),
+            ms = millis(&component),
+            cached = component.from_cache,
+            "loaded component"
+        ),
+        Some(old) => tracing::info!(
+            file = %name,
+            old_hash = short(&old.hash),
+            new_hash = short(&component.hash),
+            exports = ?component.exports.names(),
+            ms = millis(&component),
+            cached = component.from_cache,
+            "swapped component"
+        ),
+    }
+    Ok(component)
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..12]
+}
+
+fn millis(component: &Component) -> f64 {
+    (component.load_time.as_secs_f64() * 1e4).round() / 10.0
+}
+
+/// Paths of `.wasm` files under `dir`, relative to `root`. Hidden files
+/// (editors' and `switchboard build`'s temporaries) are skipped.
 fn list_wasm(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
         if path.is_dir() {
             list_wasm(root, &path, out)?;
         } else if path.extension().is_some_and(|ext| ext == "wasm") {

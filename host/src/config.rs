@@ -66,6 +66,11 @@ pub struct ServerConfig {
     pub cache_dir: Option<PathBuf>,
     /// How long shutdown waits for connections to close.
     pub shutdown_grace: Duration,
+    /// Watch `socket/` and swap changed components in while serving.
+    pub watch: bool,
+    /// Where to serve the read-only admin routes
+    /// (`/_switchboard/components`); off when `None`.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl ServerConfig {
@@ -80,6 +85,8 @@ impl ServerConfig {
             limits: Limits::default(),
             cache_dir: default_cache_dir(),
             shutdown_grace: Duration::from_secs(5),
+            watch: true,
+            admin_listen: None,
         }
     }
 }

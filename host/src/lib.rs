@@ -15,13 +15,17 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod check;
 pub mod codec;
 pub mod config;
 pub mod connection;
+pub mod dev;
 pub mod guest_build;
 pub mod hub;
+pub mod reload;
 pub mod routing;
 pub mod runtime;
 pub mod server;

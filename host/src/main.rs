@@ -29,6 +29,18 @@ enum Command {
         #[arg(long)]
         target_dir: Option<PathBuf>,
     },
+    /// Build, serve, and rebuild and hot-swap guests when their sources
+    /// change.
+    Dev {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Cargo target directory for guest builds.
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+    },
+    /// Load every component in APP_DIR/socket and report exports, config
+    /// and problems; exits 1 if there are problems.
+    Check { app_dir: PathBuf },
 }
 
 #[derive(Args)]
@@ -64,6 +76,13 @@ struct ServeArgs {
     /// Compile every component at startup instead of using the cache.
     #[arg(long)]
     no_cache: bool,
+    /// Do not watch socket/ for changed components.
+    #[arg(long)]
+    no_watch: bool,
+    /// Serve the read-only admin routes (GET /_switchboard/components) on
+    /// this address; keep it on loopback. Off by default.
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -77,6 +96,8 @@ impl ServeArgs {
         config.outbound_queue = self.outbound_queue;
         config.keepalive.interval = Duration::from_secs(self.keepalive_interval.max(1));
         config.keepalive.timeout = Duration::from_secs(self.keepalive_timeout.max(1));
+        config.watch = !self.no_watch;
+        config.admin_listen = self.admin;
         if self.no_cache {
             config.cache_dir = None;
         } else if let Some(dir) = self.cache_dir {
@@ -93,12 +114,17 @@ fn main() -> anyhow::Result<()> {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
+    let cli = Cli::parse();
+    // `check` prints a table; only problems belong in its log.
+    let default_level = match cli.command {
+        Command::Check { .. } => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Build {
             app_dir,
@@ -117,6 +143,27 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve(args.into_config()))
+        }
+        Command::Dev {
+            serve: args,
+            target_dir,
+        } => {
+            let config = args.into_config();
+            guest_build::build_app(&config.app_dir, target_dir.as_deref())?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let _sources = switchboard::dev::watch_sources(&config.app_dir, target_dir)?;
+                serve(config).await
+            })
+        }
+        Command::Check { app_dir } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(switchboard::check::check(&app_dir))?;
+            print!("{report}");
+            if report.has_problems() {
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::config::ServerConfig;
 use crate::hub::{Hub, LocalHub};
 use crate::runtime::Runtime;
-use crate::{auth, connection};
+use crate::{admin, auth, connection, reload};
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use axum::extract::State;
@@ -33,6 +33,7 @@ pub struct Shared {
 /// A bound server, ready to [`run`](Server::run).
 pub struct Server {
     listener: TcpListener,
+    admin: Option<TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -59,19 +60,36 @@ impl Server {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let admin = match config.admin_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for admin routes"))?,
+            ),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             runtime,
             hub: Arc::new(LocalHub::new()),
             app: ArcSwap::from_pointee(app),
             config,
         });
-        Ok(Server { listener, shared })
+        Ok(Server {
+            listener,
+            admin,
+            shared,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The admin listener's address, if admin routes are on.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn shared(&self) -> &Arc<Shared> {
@@ -87,6 +105,19 @@ impl Server {
         let (stop_tx, stop) = watch::channel(false);
         let (done, mut all_done) = mpsc::channel::<()>(1);
         let grace = self.shared.config.shutdown_grace;
+        let _hot_reload = match self.shared.config.watch {
+            true => Some(reload::watch(self.shared.clone())?),
+            false => None,
+        };
+        if let Some(listener) = self.admin {
+            tracing::info!(addr = %listener.local_addr()?, "admin routes listening");
+            let mut stopped = stop.clone();
+            let admin = axum::serve(listener, admin::router(self.shared.clone()))
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.changed().await;
+                });
+            tokio::spawn(async move { admin.await });
+        }
         let router = router(RouterState {
             shared: self.shared,
             stop,

@@ -87,6 +87,8 @@ impl Drop for TempApp {
 /// A server on a loopback port, shut down on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The admin listener, when the config turned it on.
+    pub admin: Option<SocketAddr>,
     /// The server's state, to look at what it loaded.
     pub shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
@@ -103,12 +105,14 @@ impl TestServer {
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr();
         let shared = server.shared().clone();
+        let admin = server.admin_addr();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
+            admin,
             shared,
             stop: Some(stop),
             task: Some(task),
@@ -152,6 +156,17 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// A plain HTTP/1.1 GET; returns the whole response, head and body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
 }
 
 /// A WebSocket client.

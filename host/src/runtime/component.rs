@@ -42,6 +42,19 @@ pub struct Config {
     pub timeout: Option<Duration>,
 }
 
+impl Config {
+    /// The data type as written in the WIT: `json`, `text`, `binary` or
+    /// `frame`.
+    pub fn data_type_name(&self) -> &'static str {
+        match self.data_type {
+            DataType::Json => "json",
+            DataType::Text => "text",
+            DataType::Binary => "binary",
+            DataType::Frame => "frame",
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -86,14 +99,23 @@ pub enum LoadError {
 }
 
 impl Runtime {
-    /// Reads, compiles (off the async threads) and links a component, and
-    /// asks its handler for its config.
-    pub async fn load(
+    /// Reads and loads a component file; see [`Runtime::load`].
+    pub async fn load_file(
         self: &Arc<Self>,
         name: &str,
         path: &Path,
     ) -> Result<Arc<Component>, LoadError> {
         let wasm = tokio::fs::read(path).await?;
+        self.load(name, wasm).await
+    }
+
+    /// Compiles (off the async threads, or from the cache) and links a
+    /// component, and asks its handler for its config.
+    pub async fn load(
+        self: &Arc<Self>,
+        name: &str,
+        wasm: Vec<u8>,
+    ) -> Result<Arc<Component>, LoadError> {
         let runtime = self.clone();
         let started = Instant::now();
         let (compiled, origin, hash) = tokio::task::spawn_blocking(move || {

@@ -8,8 +8,9 @@ mod component;
 mod guest_log;
 mod socket_api;
 
+pub use cache::content_hash;
 pub use call::{CallError, CallScope};
-pub use component::{Component, Exports, LoadError};
+pub use component::{Component, Config, Exports, LoadError};
 
 use crate::config::Limits;
 use std::path::PathBuf;

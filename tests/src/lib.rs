@@ -36,6 +36,11 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("target"))
 }
 
+/// Where the tests build guest crates.
+pub fn guest_target_dir() -> PathBuf {
+    target_dir().join("guests")
+}
+
 /// Builds an app's guest crates (once per test process) and returns its
 /// folder. `app` is relative to the repository root.
 pub fn app(app: &str) -> PathBuf {
@@ -43,8 +48,7 @@ pub fn app(app: &str) -> PathBuf {
     let dir = repo_root().join(app);
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
     if !built.iter().any(|a| a == app) {
-        let guests = target_dir().join("guests");
-        switchboard::guest_build::build_app(&dir, Some(&guests))
+        switchboard::guest_build::build_app(&dir, Some(&guest_target_dir()))
             .unwrap_or_else(|err| panic!("building {app}: {err:#}"));
         built.push(app.to_owned());
     }
@@ -100,7 +104,7 @@ impl TestServer {
     pub async fn start(app_dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let mut config = ServerConfig::new(app_dir);
         config.listen = "127.0.0.1:0".parse().unwrap();
-        config.cache_dir = Some(target_dir().join("guests").join("compile-cache"));
+        config.cache_dir = Some(guest_target_dir().join("compile-cache"));
         tweak(&mut config);
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr();

@@ -1,0 +1,102 @@
+//! `switchboard check` and the `dev` loop's rebuild-and-swap.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use switchboard_tests::{Message, TestServer, app, app_subset};
+
+#[tokio::test]
+async fn check_reports_exports_config_and_problems() {
+    let basic = app("tests/apps/basic");
+    let subset = app_subset(
+        &basic,
+        &["index.wasm", "kind_text.wasm", "action_loop.wasm"],
+    );
+    let report = switchboard::check::check(&subset.0).await.unwrap();
+    assert!(!report.has_problems(), "{report}");
+    let table = report.to_string();
+    assert!(table.contains("handler, authenticate"), "{table}");
+    assert!(table.contains("data=text"), "{table}");
+    assert!(table.contains("timeout=1s"), "{table}");
+
+    std::fs::write(subset.0.join("socket/action_bad.wasm"), b"garbage").unwrap();
+    std::fs::write(subset.0.join("socket/chat.wasm"), b"garbage").unwrap();
+    let report = switchboard::check::check(&subset.0).await.unwrap();
+    assert!(report.has_problems());
+    let table = report.to_string();
+    let bad = table
+        .lines()
+        .find(|l| l.starts_with("action_bad.wasm"))
+        .unwrap();
+    assert!(bad.contains("not a valid component"), "{bad}");
+    let chat = table.lines().find(|l| l.starts_with("chat.wasm")).unwrap();
+    assert!(chat.contains("cannot route"), "{chat}");
+}
+
+/// Copies the echo app's sources to a temporary folder, pointing its SDK
+/// dependency at this repository.
+fn copy_echo_sources(dest: &Path) {
+    let source = switchboard_tests::repo_root().join("examples/echo");
+    let sdk = switchboard_tests::repo_root().join("guest-sdk/rust");
+    let manifest = std::fs::read_to_string(source.join("Cargo.toml"))
+        .unwrap()
+        .replace("../../guest-sdk/rust", sdk.to_str().unwrap());
+    std::fs::write(dest.join("Cargo.toml"), manifest).unwrap();
+    let handler = dest.join("handlers/index/src");
+    std::fs::create_dir_all(&handler).unwrap();
+    for file in ["handlers/index/Cargo.toml", "handlers/index/src/lib.rs"] {
+        std::fs::copy(source.join(file), dest.join(file)).unwrap();
+    }
+}
+
+async fn echo_of(client: &mut switchboard_tests::Client, text: &str) -> String {
+    client.send(Message::text(text)).await;
+    match client.recv().await {
+        Message::Text(reply) => reply.to_string(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dev_rebuilds_changed_sources_and_keeps_serving_through_a_failed_build() {
+    let temp = app_subset(&app("examples/echo"), &[]);
+    copy_echo_sources(&temp.0);
+    let target = switchboard_tests::guest_target_dir();
+    switchboard::guest_build::build_app(&temp.0, Some(&target)).unwrap();
+    let server = TestServer::start(&temp.0, |_| {}).await;
+    let _sources = switchboard::dev::watch_sources(&temp.0, Some(target)).unwrap();
+    let mut client = server.connect().await;
+    assert_eq!(echo_of(&mut client, "hi").await, "hi");
+
+    let lib = temp.0.join("handlers/index/src/lib.rs");
+    let original = std::fs::read_to_string(&lib).unwrap();
+    let v2 = original.replace(
+        "Data::Text(text) => socket::send(text)",
+        "Data::Text(text) => socket::send(format!(\"v2:{text}\"))",
+    );
+    assert_ne!(v2, original);
+    std::fs::write(&lib, &v2).unwrap();
+    wait_for_echo(&mut client, "v2:hi").await;
+
+    // A build that fails leaves v2 serving.
+    std::fs::write(&lib, format!("{v2}\nthis is not rust")).unwrap();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(echo_of(&mut client, "hi").await, "v2:hi");
+    }
+    std::fs::write(&lib, v2.replace("v2:", "v3:")).unwrap();
+    wait_for_echo(&mut client, "v3:hi").await;
+}
+
+async fn wait_for_echo(client: &mut switchboard_tests::Client, expected: &str) {
+    let started = Instant::now();
+    loop {
+        if echo_of(client, "hi").await == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never saw {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

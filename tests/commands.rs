@@ -43,9 +43,18 @@ fn copy_echo_sources(dest: &Path) {
     std::fs::write(dest.join("Cargo.toml"), manifest).unwrap();
     let handler = dest.join("handlers/index/src");
     std::fs::create_dir_all(&handler).unwrap();
-    for file in ["handlers/index/Cargo.toml", "handlers/index/src/lib.rs"] {
-        std::fs::copy(source.join(file), dest.join(file)).unwrap();
-    }
+    // A package name of its own: guest builds share one target directory,
+    // where a second `echo-index` would overwrite the example's artifact.
+    let package = std::fs::read_to_string(source.join("handlers/index/Cargo.toml"))
+        .unwrap()
+        .replace("name = \"echo-index\"", "name = \"dev-loop-echo\"");
+    assert!(package.contains("dev-loop-echo"));
+    std::fs::write(dest.join("handlers/index/Cargo.toml"), package).unwrap();
+    std::fs::copy(
+        source.join("handlers/index/src/lib.rs"),
+        dest.join("handlers/index/src/lib.rs"),
+    )
+    .unwrap();
 }
 
 async fn echo_of(client: &mut switchboard_tests::Client, text: &str) -> String {

@@ -5,6 +5,9 @@
 //! members are guest crates (`crate-type = ["cdylib"]`). Each crate's
 //! component lands at `socket/<route>.wasm`, where `<route>` is
 //! `[package.metadata.switchboard] route`, or else the crate's folder name.
+//!
+//! Apps that share a `--target-dir` need distinct crate names: Cargo copies
+//! each crate's output to one file per name in that directory.
 
 use anyhow::{Context, bail};
 use serde_json::Value;

@@ -12,6 +12,7 @@ use switchboard::codec;
 use switchboard::hub::{ConnectionId, Hub, LocalHub, Outbound, Peer};
 use switchboard::runtime::bindings::types::{Data, Request};
 use switchboard::runtime::{CallScope, Runtime};
+use switchboard::store::{AppStore, MemoryStore};
 use tokio::sync::{Notify, mpsc};
 
 fn main() -> anyhow::Result<()> {
@@ -53,11 +54,8 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         overflowed: Arc::new(Notify::new()),
     })
     .await;
-    let scope = CallScope {
-        hub: hub.clone(),
-        connection: Some(id.clone()),
-        user: None,
-    };
+    let store: Arc<dyn AppStore> = Arc::new(MemoryStore::new());
+    let scope = CallScope::new(hub.clone(), store).for_connection(id.clone(), None);
     let request = Request {
         connection: id.to_string(),
         data: Data::Text("hello, switchboard".into()),
@@ -70,6 +68,7 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         runtime
             .handle(&component, scope.clone(), &request)
             .await
+            .0
             .unwrap();
     })
     .await;

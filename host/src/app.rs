@@ -1,6 +1,7 @@
 //! An app: the components found under its `socket/` folder, its route
 //! table, and the component that authenticates connections.
 
+use crate::middleware::RouteHooks;
 use crate::routing::{Route, RouteTable};
 use crate::runtime::{Component, Runtime, content_hash};
 use std::collections::BTreeMap;
@@ -10,14 +11,26 @@ use std::sync::Arc;
 /// One loaded app. Immutable: a reload builds a new one and swaps it in,
 /// so each message is routed entirely by one version.
 pub struct App {
-    pub routes: RouteTable<Arc<Component>>,
+    pub routes: RouteTable<Routed>,
     /// `socket/index.wasm` if it exports `authenticate`, else
     /// `socket/_middleware.wasm` if that does.
     pub authenticator: Option<Arc<Component>>,
+    /// The same for `presence`.
+    pub presence: Option<Arc<Component>>,
+    /// Logging hooks for what is not a handler's doing: unmatched
+    /// messages, presence hooks, authentication.
+    pub root_hooks: RouteHooks,
     /// Every loaded component, by file path relative to `socket/`.
     pub components: BTreeMap<String, Arc<Component>>,
     /// Files that could not be loaded (a previous version may be serving).
     pub problems: Vec<Problem>,
+}
+
+/// A route's handler and its resolved logging hooks.
+#[derive(Clone)]
+pub struct Routed {
+    pub component: Arc<Component>,
+    pub hooks: RouteHooks,
 }
 
 /// A file under `socket/` that could not be loaded, and why.
@@ -33,6 +46,8 @@ impl App {
         App {
             routes: RouteTable::new(Vec::new()),
             authenticator: None,
+            presence: None,
+            root_hooks: RouteHooks::default(),
             components: BTreeMap::new(),
             problems: Vec::new(),
         }
@@ -94,7 +109,7 @@ impl App {
         Ok(App::assemble(components, problems))
     }
 
-    /// Derives the route table and authenticator from the components.
+    /// Derives the route table, middleware and hooks from the components.
     fn assemble(components: BTreeMap<String, Arc<Component>>, mut problems: Vec<Problem>) -> App {
         let mut routes = Vec::new();
         for (name, component) in &components {
@@ -102,7 +117,9 @@ impl App {
                 continue;
             };
             if component.exports.handler {
-                routes.push((route, component.clone()));
+                let hooks = RouteHooks::resolve(&chain(&components, name));
+                let component = component.clone();
+                routes.push((route, Routed { component, hooks }));
             } else if route.name != "index" {
                 problems.push(Problem::new(
                     name,
@@ -110,18 +127,39 @@ impl App {
                 ));
             }
         }
-        let authenticator = ["index.wasm", "_middleware.wasm"]
-            .iter()
-            .filter_map(|name| components.get(*name))
-            .find(|c| c.exports.authenticate)
-            .cloned();
+        let root = |export: fn(&Component) -> bool| {
+            ["index.wasm", "_middleware.wasm"]
+                .iter()
+                .filter_map(|name| components.get(*name))
+                .find(|c| export(c))
+                .cloned()
+        };
         App {
             routes: RouteTable::new(routes),
-            authenticator,
+            authenticator: root(|c| c.exports.authenticate),
+            presence: root(|c| c.exports.presence),
+            root_hooks: RouteHooks::resolve(&chain(&components, "index.wasm")),
             components,
             problems,
         }
     }
+}
+
+/// The logging chain of the handler in `file`: the file itself, then each
+/// `_middleware.wasm` from its folder up to `socket/`.
+fn chain<'a>(
+    components: &'a BTreeMap<String, Arc<Component>>,
+    file: &str,
+) -> Vec<&'a Arc<Component>> {
+    let mut chain: Vec<&Arc<Component>> = components.get(file).into_iter().collect();
+    let mut dir = Path::new(file).parent();
+    while let Some(folder) = dir {
+        let middleware = folder.join("_middleware.wasm");
+        let key = middleware.to_string_lossy().replace('\\', "/");
+        chain.extend(components.get(&key));
+        dir = folder.parent();
+    }
+    chain
 }
 
 impl Problem {

@@ -1,12 +1,12 @@
-//! Decides who a new connection belongs to, by calling the app's
-//! `authenticate` export with the HTTP upgrade request.
+//! Decides who a new connection belongs to, from the HTTP upgrade
+//! request: by the app's `authenticate` export, or the built-in JWT check.
 
 use crate::app::App;
-use crate::hub::Hub;
+use crate::middleware;
 use crate::runtime::bindings::types::{HttpRequest, User};
-use crate::runtime::{CallError, CallScope, Runtime};
+use crate::runtime::{CallError, CallScope};
+use crate::server::Shared;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use std::sync::Arc;
 
 /// Why an upgrade was refused; answered as `{"error": reason}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,30 +15,38 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// The connection's user, `None` for anonymous. Without an
-/// authenticating component every connection is anonymous.
+/// The connection's user, `None` for anonymous. An `authenticate`
+/// component decides if the app has one; else the built-in JWT check if
+/// configured; else every connection is anonymous. A failing
+/// `authenticate` is reported to the app's `on-error`.
 pub async fn authenticate(
-    runtime: &Runtime,
+    shared: &Shared,
     app: &App,
-    hub: Arc<dyn Hub>,
     request: HttpRequest,
 ) -> Result<Option<User>, Refusal> {
     let Some(component) = &app.authenticator else {
-        return Ok(None);
+        return match &shared.jwt {
+            Some(jwt) => jwt.authenticate(&request).map_err(|reason| Refusal {
+                status: StatusCode::UNAUTHORIZED,
+                reason,
+            }),
+            None => Ok(None),
+        };
     };
-    let scope = CallScope {
-        hub,
-        connection: None,
-        user: None,
-    };
-    match runtime.authenticate(component, scope, &request).await {
+    let scope = CallScope::new(shared.hub.clone(), shared.store.clone());
+    match shared
+        .runtime
+        .authenticate(component, scope.clone(), &request)
+        .await
+    {
         Ok(user) => Ok(user),
         Err(CallError::Guest(reason)) => Err(Refusal {
             status: StatusCode::UNAUTHORIZED,
             reason,
         }),
         Err(err) => {
-            tracing::error!(component = %component.name, "authenticate failed: {err}");
+            let error = format!("authenticate in {} failed: {err}", component.name);
+            middleware::error(shared, &app.root_hooks, &scope, &error, None).await;
             Err(Refusal {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 reason: format!("authentication failed: {err}"),

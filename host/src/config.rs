@@ -71,6 +71,9 @@ pub struct ServerConfig {
     /// Where to serve the read-only admin routes
     /// (`/_switchboard/components`); off when `None`.
     pub admin_listen: Option<SocketAddr>,
+    /// Built-in JWT authentication, used when no component exports
+    /// `authenticate`.
+    pub jwt: Option<crate::jwt::JwtConfig>,
 }
 
 impl ServerConfig {
@@ -87,6 +90,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(5),
             watch: true,
             admin_listen: None,
+            jwt: None,
         }
     }
 }

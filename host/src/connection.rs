@@ -1,17 +1,15 @@
 //! One WebSocket connection: a reader that routes each frame to a
 //! component in turn, and a writer that drains the outbound queue.
 
-use crate::codec::{self, Frame};
+use crate::codec::Frame;
+use crate::dispatch::{Sender, dispatch, next_id};
 use crate::hub::{ConnectionId, Outbound, Peer};
-use crate::routing::Resolved;
-use crate::runtime::CallScope;
-use crate::runtime::bindings::types::{Request, User};
+use crate::runtime::bindings::types::User;
 use crate::server::Shared;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -44,6 +42,7 @@ struct Connection {
     id: ConnectionId,
     user: Option<User>,
     shared: Arc<Shared>,
+    sender: Sender,
 }
 
 /// Serves an upgraded socket until either side closes it or the server
@@ -56,10 +55,19 @@ pub async fn serve(
     _done: mpsc::Sender<()>,
 ) {
     let id: ConnectionId = next_id('c').into();
+    let sender = Sender {
+        connection: id.clone(),
+        user: user.clone(),
+    };
     let user_id = user.as_ref().map(|u| u.id.clone());
     let span =
         tracing::info_span!("connection", id = %id, user = user_id.as_deref().unwrap_or("-"));
-    let conn = Connection { id, user, shared };
+    let conn = Connection {
+        id,
+        user,
+        shared,
+        sender,
+    };
     conn.run(socket, stop).instrument(span).await
 }
 
@@ -120,8 +128,8 @@ impl Connection {
                     awaiting_pong = false;
                     match frame {
                         None => return None,
-                        Some(Ok(Message::Text(text))) => self.on_frame(Frame::Text(text)).await,
-                        Some(Ok(Message::Binary(bytes))) => self.on_frame(Frame::Binary(bytes)).await,
+                        Some(Ok(Message::Text(text))) => dispatch(&self.shared, &self.sender, Frame::Text(text)).await,
+                        Some(Ok(Message::Binary(bytes))) => dispatch(&self.shared, &self.sender, Frame::Binary(bytes)).await,
                         // Pings are answered by the protocol layer, and a
                         // close is echoed there before the stream ends.
                         Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => {}
@@ -143,55 +151,6 @@ impl Connection {
                 }
             }
         }
-    }
-
-    /// Routes one frame, calls its handler, and answers failures with
-    /// `{"error": reason}` on this connection.
-    async fn on_frame(&self, frame: Frame) {
-        let app = self.shared.app.load_full();
-        let parsed = app.routes.needs_fields().then(|| frame.parse_json());
-        let Some(Resolved {
-            route,
-            target: component,
-            params,
-        }) = app.routes.resolve(codec::fields(parsed.as_ref()))
-        else {
-            return self.reply_error("no handler for this message").await;
-        };
-        let data = match codec::decode(frame, component.config.data_type, parsed) {
-            Ok(data) => data,
-            Err(err) => return self.reply_error(&err.to_string()).await,
-        };
-        let request = Request {
-            connection: self.id.to_string(),
-            data,
-            request_id: next_id('r'),
-            user: self.user.clone(),
-            params,
-        };
-        let scope = CallScope {
-            hub: self.shared.hub.clone(),
-            connection: Some(self.id.clone()),
-            user: self.user.as_ref().map(|u| u.id.clone()),
-        };
-        let span = tracing::info_span!("call", route = %route, request = %request.request_id);
-        let result = self
-            .shared
-            .runtime
-            .handle(component, scope, &request)
-            .instrument(span.clone())
-            .await;
-        if let Err(err) = result {
-            span.in_scope(|| tracing::warn!("handler failed: {err}"));
-            self.reply_error(&err.to_string()).await;
-        }
-    }
-
-    async fn reply_error(&self, reason: &str) {
-        self.shared
-            .hub
-            .send_to_connection(&self.id, codec::error_reply(reason))
-            .await;
     }
 }
 
@@ -297,18 +256,4 @@ fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
         Error::Protocol(_) => Some((close_code::PROTOCOL_ERROR, "protocol error")),
         _ => None,
     }
-}
-
-/// Ids unique across restarts: a per-process prefix from the start time
-/// and a counter.
-fn next_id(kind: char) -> String {
-    static PREFIX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        format!("{:x}", nanos & 0xffff_ffff_ffff)
-    });
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("{kind}{}-{}", *PREFIX, NEXT.fetch_add(1, Ordering::Relaxed))
 }

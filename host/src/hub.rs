@@ -46,6 +46,13 @@ pub struct Peer {
     pub overflowed: Arc<Notify>,
 }
 
+/// A user's first connection opened (`online`) or last one closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceEvent {
+    pub user: String,
+    pub online: bool,
+}
+
 /// What a registration or removal changed for the connection's user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PresenceChange {
@@ -76,6 +83,8 @@ pub trait Hub: Send + Sync + 'static {
 #[derive(Debug, Default)]
 pub struct LocalHub {
     state: Mutex<State>,
+    /// Told of every presence transition, in the order they happen.
+    presence: Option<mpsc::UnboundedSender<PresenceEvent>>,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +96,24 @@ struct State {
 impl LocalHub {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A hub that reports presence transitions on `events`. They are sent
+    /// while the index is locked, so their order is the transitions' order.
+    pub fn with_presence(events: mpsc::UnboundedSender<PresenceEvent>) -> Self {
+        LocalHub {
+            state: Mutex::default(),
+            presence: Some(events),
+        }
+    }
+
+    fn announce(&self, user: &str, online: bool) {
+        if let Some(events) = &self.presence {
+            let _ = events.send(PresenceEvent {
+                user: user.to_owned(),
+                online,
+            });
+        }
     }
 
     /// Connections currently registered.
@@ -104,6 +131,9 @@ impl Hub for LocalHub {
             let conns = state.users.entry(user.clone()).or_default();
             transition = conns.is_empty();
             conns.insert(peer.id.clone());
+            if transition {
+                self.announce(user, true);
+            }
         }
         state.peers.insert(peer.id.clone(), peer);
         PresenceChange { transition }
@@ -122,6 +152,7 @@ impl Hub for LocalHub {
             if conns.is_empty() {
                 state.users.remove(user);
                 transition = true;
+                self.announce(user, false);
             }
         }
         PresenceChange { transition }

@@ -23,12 +23,17 @@ pub mod codec;
 pub mod config;
 pub mod connection;
 pub mod dev;
+pub mod dispatch;
 pub mod guest_build;
 pub mod hub;
+pub mod jwt;
+pub mod middleware;
+pub mod presence;
 pub mod reload;
 pub mod routing;
 pub mod runtime;
 pub mod server;
+pub mod store;
 
 pub use config::{Keepalive, Limits, ServerConfig};
 pub use server::Server;

@@ -2,9 +2,11 @@
 
 use crate::app::App;
 use crate::config::ServerConfig;
-use crate::hub::{Hub, LocalHub};
+use crate::hub::{Hub, LocalHub, PresenceEvent};
+use crate::jwt::JwtVerifier;
 use crate::runtime::Runtime;
-use crate::{admin, auth, connection, reload};
+use crate::store::{AppStore, MemoryStore};
+use crate::{admin, auth, connection, presence, reload};
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use axum::extract::State;
@@ -24,6 +26,9 @@ use tokio::sync::{mpsc, watch};
 pub struct Shared {
     pub runtime: Arc<Runtime>,
     pub hub: Arc<dyn Hub>,
+    pub store: Arc<dyn AppStore>,
+    /// The built-in JWT check, when configured.
+    pub jwt: Option<JwtVerifier>,
     /// The current app; a reload swaps in a new one, and each message is
     /// routed by the one it loaded.
     pub app: ArcSwap<App>,
@@ -35,6 +40,7 @@ pub struct Server {
     listener: TcpListener,
     admin: Option<TcpListener>,
     shared: Arc<Shared>,
+    presence: mpsc::UnboundedReceiver<PresenceEvent>,
 }
 
 /// Handed to every connection: a stop signal to watch, and a sender whose
@@ -68,9 +74,13 @@ impl Server {
             ),
             None => None,
         };
+        let jwt = config.jwt.as_ref().map(JwtVerifier::new).transpose()?;
+        let (presence_events, presence) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             runtime,
-            hub: Arc::new(LocalHub::new()),
+            hub: Arc::new(LocalHub::with_presence(presence_events)),
+            store: Arc::new(MemoryStore::new()),
+            jwt,
             app: ArcSwap::from_pointee(app),
             config,
         });
@@ -78,6 +88,7 @@ impl Server {
             listener,
             admin,
             shared,
+            presence,
         })
     }
 
@@ -105,6 +116,7 @@ impl Server {
         let (stop_tx, stop) = watch::channel(false);
         let (done, mut all_done) = mpsc::channel::<()>(1);
         let grace = self.shared.config.shutdown_grace;
+        tokio::spawn(presence::dispatch(self.shared.clone(), self.presence));
         let _hot_reload = match self.shared.config.watch {
             true => Some(reload::watch(self.shared.clone())?),
             false => None,
@@ -162,7 +174,7 @@ async fn upgrade(
     let shared = state.shared.clone();
     let app = shared.app.load_full();
     let request = auth::http_request(&method, &uri, &headers);
-    let user = match auth::authenticate(&shared.runtime, &app, shared.hub.clone(), request).await {
+    let user = match auth::authenticate(&shared, &app, request).await {
         Ok(user) => user,
         Err(refusal) => {
             tracing::info!(status = %refusal.status, "upgrade refused: {}", refusal.reason);

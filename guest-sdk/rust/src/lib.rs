@@ -35,12 +35,15 @@
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.
 
+mod hooks;
 mod message;
 pub mod socket;
+pub mod store;
 
+pub use hooks::{HookMode, HookModes, Logging, Presence, SentMessage};
 pub use message::{Data, HttpRequest, Message, Request, User};
 pub use serde_json::{self, Value, json};
-pub use switchboard_guest_macros::{authenticate, handler};
+pub use switchboard_guest_macros::{authenticate, export_logging, export_presence, handler};
 
 /// The raw WIT bindings of the host's imports. Most code never needs them.
 pub mod wit {
@@ -50,14 +53,14 @@ pub mod wit {
             world: "switchboard:socket/imports",
         });
     }
-    pub use bindings::switchboard::socket::{socket, types};
+    pub use bindings::switchboard::socket::{socket, store, types};
 }
 
 #[doc(hidden)]
 pub mod __private {
     pub use wit_bindgen;
 
-    use crate::{HttpRequest, Request, User, wit};
+    use crate::{HttpRequest, Logging, Request, SentMessage, User, wit};
     use std::fmt::Display;
 
     pub fn call_handler<E: Display>(
@@ -65,6 +68,22 @@ pub mod __private {
         handler: impl FnOnce(Request) -> Result<(), E>,
     ) -> Result<(), String> {
         handler(Request::from_wit(req)).map_err(|e| e.to_string())
+    }
+
+    pub fn on_message_received<L: Logging>(req: wit::types::Request) {
+        L::on_message_received(&Request::from_wit(req))
+    }
+
+    pub fn on_message_sent<L: Logging>(message: wit::types::SentMessage) {
+        L::on_message_sent(&SentMessage {
+            connection: message.connection,
+            user: message.user,
+            data: crate::message::data_from_wit(message.data),
+        })
+    }
+
+    pub fn on_error<L: Logging>(error: String, req: Option<wit::types::Request>) {
+        L::on_error(&error, req.map(Request::from_wit).as_ref())
     }
 
     pub fn call_authenticate<E: Display>(

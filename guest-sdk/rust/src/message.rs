@@ -41,22 +41,23 @@ impl Request {
     }
 
     pub(crate) fn from_wit(req: wit::Request) -> Self {
-        let data = match req.data {
-            // The host only passes JSON it has parsed, so this cannot fail
-            // unless the host is broken; keep the text rather than panic.
-            wit::Data::Json(text) => {
-                serde_json::from_str(&text).map_or(Data::Text(text), Data::Json)
-            }
-            wit::Data::Text(text) => Data::Text(text),
-            wit::Data::Binary(bytes) => Data::Binary(bytes),
-        };
         Request {
             connection: req.connection,
-            data,
+            data: data_from_wit(req.data),
             request_id: req.request_id,
             user: req.user.map(User::from_wit),
             params: req.params.into_iter().collect(),
         }
+    }
+}
+
+pub(crate) fn data_from_wit(data: wit::Data) -> Data {
+    match data {
+        // The host only passes JSON it has parsed, so this cannot fail
+        // unless the host is broken; keep the text rather than panic.
+        wit::Data::Json(text) => serde_json::from_str(&text).map_or(Data::Text(text), Data::Json),
+        wit::Data::Text(text) => Data::Text(text),
+        wit::Data::Binary(bytes) => Data::Binary(bytes),
     }
 }
 

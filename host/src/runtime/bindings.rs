@@ -7,5 +7,5 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::switchboard::socket::{authenticate, handler};
-pub use switchboard::socket::{socket, types};
+pub use exports::switchboard::socket::{authenticate, handler, logging, presence};
+pub use switchboard::socket::{socket, store, types};

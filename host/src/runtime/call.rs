@@ -1,23 +1,65 @@
 //! One component call: a fresh store and instance, the limits, and what
 //! went wrong if it failed.
 
-use super::bindings::types::{HandlerConfig, HttpRequest, Request, User};
+use super::bindings::types::SentMessage;
 use super::component::Component;
 use super::{Runtime, guest_log};
 use crate::hub::{ConnectionId, Hub};
+use crate::store::AppStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-/// Whom a call acts for: `send` goes to `user` on every device, or to
-/// `connection` alone when there is no user.
+/// Whom a call acts for, and the shared state it reaches: `send` goes to
+/// `user` on every device, or to `connection` alone when there is no user.
 #[derive(Clone)]
 pub struct CallScope {
     pub hub: Arc<dyn Hub>,
+    pub store: Arc<dyn AppStore>,
     pub connection: Option<ConnectionId>,
     pub user: Option<String>,
+    /// Keep a copy of each message sent, for `on-message-sent` hooks.
+    pub record_sent: bool,
+}
+
+impl CallScope {
+    /// A scope acting for no one: `send` fails, `send-to` works.
+    pub fn new(hub: Arc<dyn Hub>, store: Arc<dyn AppStore>) -> Self {
+        CallScope {
+            hub,
+            store,
+            connection: None,
+            user: None,
+            record_sent: false,
+        }
+    }
+
+    /// Acts for this connection and its user, if any.
+    pub fn for_connection(mut self, connection: ConnectionId, user: Option<String>) -> Self {
+        self.connection = Some(connection);
+        self.user = user;
+        self
+    }
+
+    /// Acts for this user, on none of their connections in particular.
+    pub fn for_user(mut self, user: String) -> Self {
+        self.user = Some(user);
+        self
+    }
+
+    pub fn recording_sent(mut self, record: bool) -> Self {
+        self.record_sent = record;
+        self
+    }
+}
+
+/// What a call left behind besides its result.
+#[derive(Debug, Default)]
+pub struct CallRecord {
+    /// Messages sent, when the scope asked to record them.
+    pub sent: Vec<SentMessage>,
 }
 
 /// Why a call produced no result. The `Display` text is what the client
@@ -47,6 +89,7 @@ pub struct CallState {
     table: ResourceTable,
     memory: MemoryCap,
     pub(super) scope: CallScope,
+    pub(super) sent: Vec<SentMessage>,
 }
 
 impl WasiView for CallState {
@@ -87,78 +130,9 @@ impl ResourceLimiter for MemoryCap {
 }
 
 impl Runtime {
-    /// Calls the component's `handle` export.
-    pub async fn handle(
-        &self,
-        component: &Component,
-        scope: CallScope,
-        req: &Request,
-    ) -> Result<(), CallError> {
-        let indices = component
-            .handler
-            .as_ref()
-            .ok_or(CallError::Missing("handler"))?;
-        let timeout = component
-            .config
-            .timeout
-            .unwrap_or(self.limits.default_timeout);
-        self.call(component, scope, timeout, async |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_handle(store, req).await
-        })
-        .await?
-        .map_err(CallError::Guest)
-    }
-
-    /// Calls the component's `authenticate` export.
-    pub async fn authenticate(
-        &self,
-        component: &Component,
-        scope: CallScope,
-        req: &HttpRequest,
-    ) -> Result<Option<User>, CallError> {
-        let indices = component
-            .authenticate
-            .as_ref()
-            .ok_or(CallError::Missing("authenticate"))?;
-        self.call(
-            component,
-            scope,
-            self.limits.default_timeout,
-            async |store, instance| {
-                let guest = indices.load(&mut *store, instance)?;
-                guest.call_authenticate(store, req).await
-            },
-        )
-        .await?
-        .map_err(CallError::Guest)
-    }
-
-    /// Calls the handler's `config` export; done once, when loading.
-    pub(super) async fn handler_config(
-        &self,
-        component: &Component,
-        scope: CallScope,
-    ) -> Result<HandlerConfig, CallError> {
-        let indices = component
-            .handler
-            .as_ref()
-            .ok_or(CallError::Missing("handler"))?;
-        self.call(
-            component,
-            scope,
-            self.limits.default_timeout,
-            async |store, instance| {
-                let guest = indices.load(&mut *store, instance)?;
-                guest.call_config(store).await
-            },
-        )
-        .await
-    }
-
     /// Instantiates the component in a fresh store and runs `f` under the
     /// limits.
-    async fn call<R>(
+    pub(super) async fn call<R>(
         &self,
         component: &Component,
         scope: CallScope,
@@ -167,7 +141,7 @@ impl Runtime {
             &mut Store<CallState>,
             &wasmtime::component::Instance,
         ) -> wasmtime::Result<R>,
-    ) -> Result<R, CallError> {
+    ) -> (Result<R, CallError>, CallRecord) {
         let _slot = self
             .slots
             .acquire()
@@ -178,11 +152,15 @@ impl Runtime {
             let instance = component.pre.instantiate_async(&mut store).await?;
             f(&mut store, &instance).await
         };
-        match tokio::time::timeout(timeout, run).await {
+        let result = match tokio::time::timeout(timeout, run).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(classify(&err, store.data(), timeout)),
             Err(_elapsed) => Err(CallError::Timeout(timeout)),
-        }
+        };
+        let record = CallRecord {
+            sent: std::mem::take(&mut store.data_mut().sent),
+        };
+        (result, record)
     }
 
     fn new_store(
@@ -203,6 +181,7 @@ impl Runtime {
                 denied: false,
             },
             scope,
+            sent: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);

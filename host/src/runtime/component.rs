@@ -2,11 +2,12 @@
 //! config its handler declared.
 
 use super::Runtime;
-use super::bindings::types::{DataType, HandlerConfig};
-use super::bindings::{authenticate, handler};
+use super::bindings::types::{DataType, HandlerConfig, HookModes};
+use super::bindings::{authenticate, handler, logging, presence};
 use super::cache::{self, Origin};
 use super::call::{CallError, CallScope};
 use crate::hub::LocalHub;
+use crate::store::MemoryStore;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,12 +15,16 @@ use wasmtime::component::{InstancePre, types::ComponentItem};
 
 const HANDLER: &str = "switchboard:socket/handler@0.1.0";
 const AUTHENTICATE: &str = "switchboard:socket/authenticate@0.1.0";
+const PRESENCE: &str = "switchboard:socket/presence@0.1.0";
+const LOGGING: &str = "switchboard:socket/logging@0.1.0";
 
 /// Which of the host's interfaces a component exports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Exports {
     pub handler: bool,
     pub authenticate: bool,
+    pub presence: bool,
+    pub logging: bool,
 }
 
 impl Exports {
@@ -30,6 +35,12 @@ impl Exports {
         }
         if self.authenticate {
             names.push("authenticate");
+        }
+        if self.presence {
+            names.push("presence");
+        }
+        if self.logging {
+            names.push("logging");
         }
         names
     }
@@ -72,6 +83,8 @@ pub struct Component {
     pub hash: String,
     pub exports: Exports,
     pub config: Config,
+    /// The logging hooks it takes part in, if it exports `logging`.
+    pub hook_modes: Option<HookModes>,
     pub loaded_at: SystemTime,
     /// How long compiling (or loading from the cache) took.
     pub load_time: Duration,
@@ -79,6 +92,8 @@ pub struct Component {
     pub(super) pre: InstancePre<super::call::CallState>,
     pub(super) handler: Option<handler::GuestIndices>,
     pub(super) authenticate: Option<authenticate::GuestIndices>,
+    pub(super) presence: Option<presence::GuestIndices>,
+    pub(super) logging: Option<logging::GuestIndices>,
 }
 
 /// Why a `.wasm` file cannot be served.
@@ -92,10 +107,12 @@ pub enum LoadError {
     Link(String),
     #[error("exports `{0}` with a signature this host does not understand: {1}")]
     WrongExport(&'static str, String),
-    #[error("exports neither `{HANDLER}` nor `{AUTHENTICATE}`")]
+    #[error("exports none of `{HANDLER}`, `{AUTHENTICATE}`, `{PRESENCE}` or `{LOGGING}`")]
     NoExports,
     #[error("its `config` call failed: {0}")]
     Config(CallError),
+    #[error("its logging `hooks` call failed: {0}")]
+    Hooks(CallError),
 }
 
 impl Runtime {
@@ -141,43 +158,48 @@ impl Runtime {
         let authenticate = indices(&exported, AUTHENTICATE, || {
             authenticate::GuestIndices::new(&pre)
         })?;
-        if handler.is_none() && authenticate.is_none() {
+        let presence = indices(&exported, PRESENCE, || presence::GuestIndices::new(&pre))?;
+        let logging = indices(&exported, LOGGING, || logging::GuestIndices::new(&pre))?;
+        let exports = Exports {
+            handler: handler.is_some(),
+            authenticate: authenticate.is_some(),
+            presence: presence.is_some(),
+            logging: logging.is_some(),
+        };
+        if exports == Exports::default() {
             return Err(LoadError::NoExports);
         }
         let mut component = Component {
             name: name.into(),
             hash,
-            exports: Exports {
-                handler: handler.is_some(),
-                authenticate: authenticate.is_some(),
-            },
+            exports,
             config: Config::default(),
+            hook_modes: None,
             loaded_at: SystemTime::now(),
             load_time,
             from_cache: origin == Origin::Cached,
             pre,
             handler,
             authenticate,
+            presence,
+            logging,
         };
-        if component.handler.is_some() {
+        if exports.handler {
             component.config = self.read_config(&component).await?;
+        }
+        if exports.logging {
+            let modes = self.logging_hooks(&component, isolated_scope()).await;
+            component.hook_modes = Some(modes.map_err(LoadError::Hooks)?);
         }
         Ok(Arc::new(component))
     }
 
     async fn read_config(&self, component: &Component) -> Result<Config, LoadError> {
-        // `config` runs with no connection and an empty hub of its own, so
-        // it cannot reach real clients.
-        let scope = CallScope {
-            hub: Arc::new(LocalHub::new()),
-            connection: None,
-            user: None,
-        };
         let HandlerConfig {
             data_type,
             timeout_seconds,
         } = self
-            .handler_config(component, scope)
+            .handler_config(component, isolated_scope())
             .await
             .map_err(LoadError::Config)?;
         Ok(Config {
@@ -185,6 +207,12 @@ impl Runtime {
             timeout: timeout_seconds.map(|s| Duration::from_secs(s.max(1).into())),
         })
     }
+}
+
+/// Load-time calls (`config`, `hooks`) get a hub and store of their own,
+/// so they cannot reach real clients or state.
+fn isolated_scope() -> CallScope {
+    CallScope::new(Arc::new(LocalHub::new()), Arc::new(MemoryStore::new()))
 }
 
 fn exported_names(runtime: &Runtime, component: &wasmtime::component::Component) -> Vec<String> {

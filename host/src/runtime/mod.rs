@@ -5,11 +5,13 @@ pub mod bindings;
 mod cache;
 mod call;
 mod component;
+mod exports;
 mod guest_log;
 mod socket_api;
+mod store_api;
 
 pub use cache::content_hash;
-pub use call::{CallError, CallScope};
+pub use call::{CallError, CallRecord, CallScope};
 pub use component::{Component, Config, Exports, LoadError};
 
 use crate::config::Limits;
@@ -45,6 +47,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         bindings::socket::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        bindings::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         spawn_epoch_ticker(&engine);
         let cache = cache_dir.map(|dir| cache::CompileCache::new(dir, &engine));
         let slots = Semaphore::new(limits.max_concurrent_calls as usize);

@@ -2,7 +2,7 @@
 //! `is-online`, delivered through the hub.
 
 use super::bindings::socket::Host;
-use super::bindings::types::{self, Data};
+use super::bindings::types::{self, Data, SentMessage};
 use super::call::CallState;
 use crate::codec;
 
@@ -13,26 +13,39 @@ impl types::Host for CallState {}
 
 impl Host for CallState {
     async fn send(&mut self, message: Data) -> wasmtime::Result<Result<(), String>> {
-        let message = match codec::encode(message) {
-            Ok(message) => message,
-            Err(err) => return Ok(Err(format!("send: {err}"))),
-        };
         let scope = &self.scope;
-        match (&scope.user, &scope.connection) {
-            (Some(user), _) => {
-                scope
-                    .hub
-                    .send_to_users(std::slice::from_ref(user), message)
-                    .await;
-            }
-            (None, Some(connection)) => {
-                scope.hub.send_to_connection(connection, message).await;
-            }
+        let (connection, user) = match (&scope.user, &scope.connection) {
+            (Some(user), _) => (None, Some(user.clone())),
+            (None, Some(connection)) => (Some(connection.clone()), None),
             (None, None) => {
                 return Ok(Err(
                     "send: this call has no connection or user to reply to".into()
                 ));
             }
+        };
+        let recorded = scope.record_sent.then(|| message.clone());
+        let outbound = match codec::encode(message) {
+            Ok(outbound) => outbound,
+            Err(err) => return Ok(Err(format!("send: {err}"))),
+        };
+        match (&connection, &user) {
+            (Some(connection), _) => {
+                scope.hub.send_to_connection(connection, outbound).await;
+            }
+            (None, Some(user)) => {
+                scope
+                    .hub
+                    .send_to_users(std::slice::from_ref(user), outbound)
+                    .await;
+            }
+            (None, None) => unreachable!("one of them is set above"),
+        }
+        if let Some(data) = recorded {
+            self.sent.push(SentMessage {
+                connection: connection.map(|c| c.to_string()),
+                user,
+                data,
+            });
         }
         Ok(Ok(()))
     }
@@ -48,11 +61,21 @@ impl Host for CallState {
                 users.len()
             )));
         }
-        let message = match codec::encode(message) {
-            Ok(message) => message,
+        let recorded = self.scope.record_sent.then(|| message.clone());
+        let outbound = match codec::encode(message) {
+            Ok(outbound) => outbound,
             Err(err) => return Ok(Err(format!("send-to: {err}"))),
         };
-        self.scope.hub.send_to_users(&users, message).await;
+        self.scope.hub.send_to_users(&users, outbound).await;
+        if let Some(data) = recorded {
+            for user in users {
+                self.sent.push(SentMessage {
+                    connection: None,
+                    user: Some(user),
+                    data: data.clone(),
+                });
+            }
+        }
         Ok(Ok(()))
     }
 

@@ -102,6 +102,78 @@ pub fn authenticate(args: TokenStream, item: TokenStream) -> TokenStream {
     .into()
 }
 
+/// Exports a type implementing `switchboard_guest::Presence` as the
+/// component's `on-online` and `on-offline` hooks:
+/// `export_presence!(MyHooks);`
+#[proc_macro]
+pub fn export_presence(input: TokenStream) -> TokenStream {
+    let ty = parse_macro_input!(input as syn::Type);
+    let bindings = bindings("presence-component");
+    quote! {
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_presence {
+            #bindings
+
+            struct Component;
+
+            impl exports::switchboard::socket::presence::Guest for Component {
+                fn on_online(user_id: ::std::string::String) -> ::core::result::Result<(), ::std::string::String> {
+                    <super::#ty as ::switchboard_guest::Presence>::on_online(&user_id)
+                }
+
+                fn on_offline(user_id: ::std::string::String) -> ::core::result::Result<(), ::std::string::String> {
+                    <super::#ty as ::switchboard_guest::Presence>::on_offline(&user_id)
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
+/// Exports a type implementing `switchboard_guest::Logging` as the
+/// component's logging hooks: `export_logging!(MyLog);`
+#[proc_macro]
+pub fn export_logging(input: TokenStream) -> TokenStream {
+    let ty = parse_macro_input!(input as syn::Type);
+    let bindings = bindings("logging-component");
+    quote! {
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_logging {
+            #bindings
+
+            struct Component;
+
+            impl exports::switchboard::socket::logging::Guest for Component {
+                fn hooks() -> ::switchboard_guest::wit::types::HookModes {
+                    <super::#ty as ::switchboard_guest::Logging>::hooks().into_wit()
+                }
+
+                fn on_message_received(req: ::switchboard_guest::wit::types::Request) {
+                    ::switchboard_guest::__private::on_message_received::<super::#ty>(req)
+                }
+
+                fn on_message_sent(message: ::switchboard_guest::wit::types::SentMessage) {
+                    ::switchboard_guest::__private::on_message_sent::<super::#ty>(message)
+                }
+
+                fn on_error(
+                    error: ::std::string::String,
+                    req: ::core::option::Option<::switchboard_guest::wit::types::Request>,
+                ) {
+                    ::switchboard_guest::__private::on_error::<super::#ty>(error, req)
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
 /// Bindings for one world, sharing the SDK's own types and imports.
 fn bindings(world: &str) -> proc_macro2::TokenStream {
     let world = format!("switchboard:socket/{world}");
@@ -113,6 +185,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
             with: {
                 "switchboard:socket/types@0.1.0": ::switchboard_guest::wit::types,
                 "switchboard:socket/socket@0.1.0": ::switchboard_guest::wit::socket,
+                "switchboard:socket/store@0.1.0": ::switchboard_guest::wit::store,
             },
         });
     }

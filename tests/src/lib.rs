@@ -173,6 +173,49 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
     response
 }
 
+/// Everything the tracing subscriber of this test process writes, once
+/// [`capture_logs`] has installed it.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    /// The captured lines that contain every one of `needles`.
+    pub fn lines_with(&self, needles: &[&str]) -> Vec<String> {
+        let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
+        text.lines()
+            .filter(|line| needles.iter().all(|n| line.contains(n)))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Installs (once per process) a subscriber that captures all logs.
+pub fn capture_logs() -> LogCapture {
+    static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let capture = LogCapture::default();
+            let writer = capture.clone();
+            tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .init();
+            capture
+        })
+        .clone()
+}
+
 /// A WebSocket client.
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -232,6 +275,24 @@ impl Client {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         false
+    }
+
+    /// Every JSON message that arrives until none has for `quiet`.
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<Value> {
+        let mut messages = Vec::new();
+        let mut deadline = tokio::time::Instant::now() + quiet;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) | Ok(None) => return messages,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    messages.push(serde_json::from_str(&text).expect("JSON"));
+                    deadline = tokio::time::Instant::now() + quiet;
+                }
+                // Pings do not count as traffic.
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(err))) => panic!("websocket error: {err}"),
+            }
+        }
     }
 
     /// Asserts that nothing but pings arrives for `wait`.

@@ -1,0 +1,46 @@
+// A logging middleware that reports each hook call to the user
+// "observer", labelled with LABEL. PANIC makes on-message-received trap.
+use switchboard_guest::{Data, Logging, Request, SentMessage, Value, json, socket};
+
+struct Log;
+
+fn data(data: &Data) -> Value {
+    match data {
+        Data::Json(value) => value.clone(),
+        Data::Text(text) => json!({ "text": text }),
+        Data::Binary(bytes) => json!({ "binary": bytes.len() }),
+    }
+}
+
+fn report(event: Value) {
+    let _ = socket::to(&["observer"]).send(event);
+}
+
+impl Logging for Log {
+    fn hooks() -> switchboard_guest::HookModes {
+        MODES
+    }
+
+    fn on_message_received(req: &Request) {
+        if PANIC {
+            panic!("logger broke");
+        }
+        report(json!({ "hook": "received", "by": LABEL, "request": req.request_id, "data": data(&req.data) }));
+    }
+
+    fn on_message_sent(message: &SentMessage) {
+        report(json!({
+            "hook": "sent",
+            "by": LABEL,
+            "user": message.user,
+            "connection": message.connection,
+            "data": data(&message.data),
+        }));
+    }
+
+    fn on_error(error: &str, req: Option<&Request>) {
+        report(json!({ "hook": "error", "by": LABEL, "error": error, "request": req.map(|r| r.request_id.clone()) }));
+    }
+}
+
+switchboard_guest::export_logging!(Log);

@@ -1,0 +1,12 @@
+// A handler that answers with its route name and what it received.
+use switchboard_guest::{Request, handler, json, socket};
+
+#[handler]
+fn probe(req: Request) -> Result<(), socket::SendError> {
+    socket::send(json!({
+        "route": ROUTE,
+        "requestId": req.request_id,
+        "user": req.user.as_ref().map(|u| u.id.clone()),
+        "data": req.json(),
+    }))
+}

@@ -1,0 +1,3 @@
+const ROUTE: &str = "kind_a/[sub]/action_y";
+
+include!("../../../common/probe.rs");

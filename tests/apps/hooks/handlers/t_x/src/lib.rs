@@ -1,0 +1,3 @@
+const ROUTE: &str = "kind_t/action_x";
+
+include!("../../../common/probe.rs");

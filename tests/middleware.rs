@@ -1,0 +1,223 @@
+//! Logging middleware: per-route resolution, disable, wrap, sent and
+//! error hooks, and failures that never change delivery.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard_tests::{Client, TestServer, app, app_subset, capture_logs};
+
+const QUIET: Duration = Duration::from_millis(400);
+
+async fn server() -> TestServer {
+    TestServer::start(&app("tests/apps/hooks"), |_| {}).await
+}
+
+async fn observer(server: &TestServer) -> Client {
+    let mut observer = server
+        .connect_with("/socket", &[("x-user", "observer")])
+        .await;
+    observer.drain(QUIET).await;
+    observer
+}
+
+fn hooks<'a>(events: &'a [Value], hook: &str, request: &Value) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["hook"] == json!(hook) && &e["request"] == request)
+        .collect()
+}
+
+/// Sends a message and returns the probe's reply and the observer's
+/// events.
+async fn exchange(
+    client: &mut Client,
+    observer: &mut Client,
+    message: Value,
+) -> (Value, Vec<Value>) {
+    let reply = client.ask(message).await;
+    (reply, observer.drain(QUIET).await)
+}
+
+#[tokio::test]
+async fn received_hooks_resolve_from_the_handler_up_to_the_root() {
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut client = server.connect().await;
+    let cases = [
+        (json!({"action": "self"}), "action_self", "self"),
+        (
+            json!({"kind": "a", "action": "x"}),
+            "kind_a/action_x",
+            "kind_a",
+        ),
+        (
+            json!({"kind": "a", "sub": "s", "action": "y"}),
+            "kind_a/[sub]/action_y",
+            "kind_a",
+        ),
+        (json!({"hello": "root"}), "index", "root"),
+    ];
+    for (message, route, by) in cases {
+        let (reply, events) = exchange(&mut client, &mut observer, message.clone()).await;
+        assert_eq!(reply["route"], json!(route));
+        let received = hooks(&events, "received", &reply["requestId"]);
+        assert_eq!(received.len(), 1, "{route}: {events:?}");
+        assert_eq!(received[0]["by"], json!(by), "{route}");
+        assert_eq!(received[0]["data"], message);
+    }
+}
+
+#[tokio::test]
+async fn without_middleware_the_default_logs_received_messages_and_errors() {
+    let logs = capture_logs();
+    let hooks_app = app("tests/apps/hooks");
+    let subset = app_subset(&hooks_app, &["index.wasm", "action_fail.wasm"]);
+    let server = TestServer::start(&subset.0, |_| {}).await;
+    let mut client = server.connect().await;
+    let reply = client.ask(json!({"hello": "default"})).await;
+    let request = reply["requestId"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(logs.lines_with(&["message received", request]).len(), 1);
+
+    let reply = client.ask(json!({"action": "fail"})).await;
+    assert_eq!(reply, json!({"error": "nope"}));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        !logs.lines_with(&["WARN", "nope"]).is_empty(),
+        "the error is logged"
+    );
+}
+
+#[tokio::test]
+async fn a_wrapping_middleware_runs_with_the_default() {
+    let logs = capture_logs();
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut client = server.connect().await;
+    let (reply, events) = exchange(
+        &mut client,
+        &mut observer,
+        json!({"kind": "a", "action": "x"}),
+    )
+    .await;
+    let request = reply["requestId"].as_str().unwrap();
+    assert_eq!(hooks(&events, "received", &reply["requestId"]).len(), 1);
+    assert_eq!(
+        logs.lines_with(&["message received", request]).len(),
+        1,
+        "the default ran too"
+    );
+
+    // The root handles (not wraps), so the default stays quiet there.
+    let (reply, _) = exchange(&mut client, &mut observer, json!({"hello": 1})).await;
+    let request = reply["requestId"].as_str().unwrap();
+    assert!(logs.lines_with(&["message received", request]).is_empty());
+}
+
+#[tokio::test]
+async fn a_disabled_hook_runs_nothing_for_its_routes() {
+    let logs = capture_logs();
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut client = server.connect().await;
+    let (reply, events) = exchange(
+        &mut client,
+        &mut observer,
+        json!({"kind": "b", "action": "x"}),
+    )
+    .await;
+    assert_eq!(reply["route"], json!("kind_b/action_x"));
+    assert!(
+        events.is_empty(),
+        "received and sent are disabled: {events:?}"
+    );
+    let request = reply["requestId"].as_str().unwrap();
+    assert!(logs.lines_with(&["message received", request]).is_empty());
+}
+
+#[tokio::test]
+async fn sent_hooks_see_handler_replies_and_each_send_to_user() {
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut alice = server.connect_with("/socket", &[("x-user", "alice")]).await;
+    let _bob = server.connect_with("/socket", &[("x-user", "bob")]).await;
+    observer.drain(QUIET).await;
+    alice.drain(QUIET).await;
+
+    let reply = alice.ask(json!({"hello": "sent"})).await;
+    let events = observer.drain(QUIET).await;
+    let sent: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["hook"] == json!("sent"))
+        .collect();
+    assert_eq!(sent.len(), 1, "{events:?}");
+    assert_eq!(sent[0]["by"], json!("root"));
+    assert_eq!(sent[0]["user"], json!("alice"));
+    assert_eq!(sent[0]["data"], reply);
+
+    alice
+        .send_json(json!({"action": "sendto", "users": ["alice", "bob"], "message": {"n": 1}}))
+        .await;
+    let events = observer.drain(QUIET).await;
+    let mut to: Vec<(Value, Value)> = events
+        .iter()
+        .filter(|e| e["hook"] == json!("sent"))
+        .map(|e| (e["user"].clone(), e["data"].clone()))
+        .collect();
+    to.sort_by_key(|(user, _)| user.to_string());
+    assert_eq!(
+        to,
+        [
+            (json!("alice"), json!({"n": 1})),
+            (json!("alice"), json!({"text": "done"})),
+            (json!("bob"), json!({"n": 1})),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn handler_errors_reach_on_error_with_the_request() {
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut client = server.connect().await;
+    let reply = client.ask(json!({"action": "fail"})).await;
+    assert_eq!(reply, json!({"error": "nope"}));
+    let events = observer.drain(QUIET).await;
+    let errors: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["hook"] == json!("error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{events:?}");
+    assert_eq!(errors[0]["error"], json!("nope"));
+    assert!(errors[0]["request"].is_string());
+}
+
+#[tokio::test]
+async fn a_trapping_logging_hook_changes_no_delivery() {
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut client = server.connect().await;
+    let (reply, events) = exchange(
+        &mut client,
+        &mut observer,
+        json!({"kind": "t", "action": "x"}),
+    )
+    .await;
+    assert_eq!(
+        reply["route"],
+        json!("kind_t/action_x"),
+        "the handler still answered"
+    );
+    let error = events
+        .iter()
+        .find(|e| e["hook"] == json!("error"))
+        .unwrap_or_else(|| panic!("on-error heard of it: {events:?}"));
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("on-message-received in kind_t/_middleware.wasm failed")
+    );
+    // And the connection keeps working.
+    let reply = client.ask(json!({"hello": 2})).await;
+    assert_eq!(reply["route"], json!("index"));
+}

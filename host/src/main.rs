@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use switchboard::jwt::{JwtConfig, JwtKey};
 use switchboard::{Server, ServerConfig, guest_build};
 use tracing_subscriber::EnvFilter;
 
@@ -79,6 +80,22 @@ struct ServeArgs {
     /// Do not watch socket/ for changed components.
     #[arg(long)]
     no_watch: bool,
+    /// Accept HS256 tokens signed with this secret (built-in JWT
+    /// authentication, used when no component exports `authenticate`).
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// Accept RS256 tokens signed by this PEM public key.
+    #[arg(long, value_name = "FILE", conflicts_with = "jwt_secret")]
+    jwt_public_key: Option<PathBuf>,
+    /// Accept RS256 tokens signed by a key of this JWKS file (chosen by kid).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["jwt_secret", "jwt_public_key"])]
+    jwks: Option<PathBuf>,
+    /// The cookie that may carry the token.
+    #[arg(long, default_value = "token")]
+    jwt_cookie: String,
+    /// With JWT on, accept connections that bring no token as anonymous.
+    #[arg(long)]
+    allow_anonymous: bool,
     /// Serve the read-only admin routes (GET /_switchboard/components) on
     /// this address; keep it on loopback. Off by default.
     #[arg(long, value_name = "ADDR")]
@@ -86,8 +103,10 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn into_config(self) -> ServerConfig {
+    fn into_config(self) -> anyhow::Result<ServerConfig> {
+        let jwt = self.jwt_config()?;
         let mut config = ServerConfig::new(self.app_dir);
+        config.jwt = jwt;
         config.listen = self.listen;
         config.max_message_size = self.max_message_size;
         config.limits.fuel = self.fuel;
@@ -103,7 +122,31 @@ impl ServeArgs {
         } else if let Some(dir) = self.cache_dir {
             config.cache_dir = Some(dir);
         }
-        config
+        Ok(config)
+    }
+
+    fn jwt_config(&self) -> anyhow::Result<Option<JwtConfig>> {
+        let read = |path: &PathBuf| {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        let key = if let Some(secret) = &self.jwt_secret {
+            JwtKey::Secret(secret.clone().into_bytes())
+        } else if let Some(path) = &self.jwt_public_key {
+            JwtKey::PublicKeyPem(read(path)?)
+        } else if let Some(path) = &self.jwks {
+            JwtKey::Jwks(String::from_utf8(read(path)?).context("the JWKS is not UTF-8")?)
+        } else {
+            anyhow::ensure!(
+                !self.allow_anonymous,
+                "--allow-anonymous needs a JWT key option"
+            );
+            return Ok(None);
+        };
+        Ok(Some(JwtConfig {
+            key,
+            cookie: self.jwt_cookie.clone(),
+            allow_anonymous: self.allow_anonymous,
+        }))
     }
 }
 
@@ -142,13 +185,13 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(args.into_config()))
+            runtime.block_on(serve(args.into_config()?))
         }
         Command::Dev {
             serve: args,
             target_dir,
         } => {
-            let config = args.into_config();
+            let config = args.into_config()?;
             guest_build::build_app(&config.app_dir, target_dir.as_deref())?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {

@@ -14,7 +14,8 @@ async fn two_people_chat_in_chromium() {
     );
     let server = TestServer::start(&app("examples/chat"), |_| {}).await;
     let base = format!("http://{}/", server.addr);
-    let screenshot = std::env::temp_dir().join(format!("switchboard-chat-{}.png", std::process::id()));
+    let screenshot =
+        std::env::temp_dir().join(format!("switchboard-chat-{}.png", std::process::id()));
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(browser_dir.join("chat.mjs"))
@@ -27,6 +28,9 @@ async fn two_people_chat_in_chromium() {
     .expect("node runs (install Node.js)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "browser test failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("chat browser test: ok"), "{stdout}");
 }

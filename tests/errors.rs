@@ -111,3 +111,34 @@ async fn oversized_frame_closes_with_1009_and_others_keep_working() {
         .await;
     assert_eq!(reply, json!("y".repeat(900)));
 }
+
+#[tokio::test]
+async fn a_call_that_sends_too_many_messages_is_stopped_at_its_cap() {
+    let server = server().await;
+    let mut client = server.connect().await;
+    client
+        .send_json(json!({"action": "many", "count": 5000}))
+        .await;
+    for seq in 0..1000 {
+        assert_eq!(client.recv_json().await, json!({"seq": seq}));
+    }
+    let reply = client.recv_json().await;
+    let error = reply["error"].as_str().unwrap_or_else(|| panic!("{reply}"));
+    assert!(error.contains("limit of 1000 messages"), "{error}");
+    assert_alive(&mut client).await;
+}
+
+#[tokio::test]
+async fn a_call_that_sends_too_many_bytes_is_refused() {
+    let server = TestServer::start(&app("tests/apps/basic"), |config| {
+        config.limits.max_send_bytes_per_call = 10_000;
+    })
+    .await;
+    let mut client = server.connect().await;
+    let reply = client
+        .ask(json!({"action": "send", "message": "z".repeat(20_000)}))
+        .await;
+    let error = reply["error"].as_str().unwrap_or_else(|| panic!("{reply}"));
+    assert!(error.contains("limit of 10000 bytes"), "{error}");
+    assert_alive(&mut client).await;
+}

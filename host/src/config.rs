@@ -16,6 +16,10 @@ pub struct Limits {
     pub default_timeout: Duration,
     /// Calls that may run at once; later ones wait for a slot.
     pub max_concurrent_calls: u32,
+    /// Messages one call may send (`send` and `send-to` calls).
+    pub max_sends_per_call: u32,
+    /// Bytes one call may send, summed over its messages.
+    pub max_send_bytes_per_call: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +29,8 @@ impl Default for Limits {
             memory_bytes: 64 << 20,
             default_timeout: Duration::from_secs(10),
             max_concurrent_calls: 256,
+            max_sends_per_call: 1000,
+            max_send_bytes_per_call: 16 << 20,
         }
     }
 }

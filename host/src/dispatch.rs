@@ -64,6 +64,9 @@ pub async fn dispatch(shared: &Arc<Shared>, sender: &Sender, frame: Frame) {
         if let Err(err) = &result {
             reply_error(shared, sender, &err.to_string()).await;
         }
+        if record.sent.is_empty() && result.is_ok() {
+            return;
+        }
         // Logging runs after delivery and off the connection's path.
         let (shared, hooks, request) = (shared.clone(), hooks.clone(), request);
         let follow_up = async move {

@@ -62,6 +62,12 @@ struct ServeArgs {
     /// Timeout of a call, in seconds, for components that declare none.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Messages one call may send.
+    #[arg(long, default_value_t = 1000)]
+    max_sends_per_call: u32,
+    /// Bytes one call may send, over all its messages.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_send_bytes_per_call: usize,
     /// Messages queued for one client before it is disconnected with 1008.
     #[arg(long, default_value_t = 1024)]
     outbound_queue: usize,
@@ -112,6 +118,8 @@ impl ServeArgs {
         config.limits.fuel = self.fuel;
         config.limits.memory_bytes = self.memory_limit_mib << 20;
         config.limits.default_timeout = Duration::from_secs(self.timeout);
+        config.limits.max_sends_per_call = self.max_sends_per_call;
+        config.limits.max_send_bytes_per_call = self.max_send_bytes_per_call;
         config.outbound_queue = self.outbound_queue;
         config.keepalive.interval = Duration::from_secs(self.keepalive_interval.max(1));
         config.keepalive.timeout = Duration::from_secs(self.keepalive_timeout.max(1));

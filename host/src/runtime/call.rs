@@ -90,6 +90,36 @@ pub struct CallState {
     memory: MemoryCap,
     pub(super) scope: CallScope,
     pub(super) sent: Vec<SentMessage>,
+    pub(super) budget: SendBudget,
+}
+
+/// What is left of a call's allowance of messages and bytes.
+pub(super) struct SendBudget {
+    pub messages: u32,
+    pub bytes: usize,
+    max_messages: u32,
+    max_bytes: usize,
+}
+
+impl SendBudget {
+    /// Takes one message of `len` bytes from the budget, or says why not.
+    pub fn spend(&mut self, len: usize) -> Result<(), String> {
+        if self.messages == 0 {
+            return Err(format!(
+                "this call reached its limit of {} messages",
+                self.max_messages
+            ));
+        }
+        if len > self.bytes {
+            return Err(format!(
+                "this call reached its limit of {} bytes sent",
+                self.max_bytes
+            ));
+        }
+        self.messages -= 1;
+        self.bytes -= len;
+        Ok(())
+    }
 }
 
 impl WasiView for CallState {
@@ -182,6 +212,12 @@ impl Runtime {
             },
             scope,
             sent: Vec::new(),
+            budget: SendBudget {
+                messages: self.limits.max_sends_per_call,
+                bytes: self.limits.max_send_bytes_per_call,
+                max_messages: self.limits.max_sends_per_call,
+                max_bytes: self.limits.max_send_bytes_per_call,
+            },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);

@@ -28,6 +28,10 @@ impl Host for CallState {
             Ok(outbound) => outbound,
             Err(err) => return Ok(Err(format!("send: {err}"))),
         };
+        if let Err(err) = self.budget.spend(outbound.len()) {
+            return Ok(Err(format!("send: {err}")));
+        }
+        let scope = &self.scope;
         match (&connection, &user) {
             (Some(connection), _) => {
                 scope.hub.send_to_connection(connection, outbound).await;
@@ -66,6 +70,9 @@ impl Host for CallState {
             Ok(outbound) => outbound,
             Err(err) => return Ok(Err(format!("send-to: {err}"))),
         };
+        if let Err(err) = self.budget.spend(outbound.len()) {
+            return Ok(Err(format!("send-to: {err}")));
+        }
         self.scope.hub.send_to_users(&users, outbound).await;
         if let Some(data) = recorded {
             for user in users {

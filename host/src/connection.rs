@@ -40,71 +40,110 @@ enum Control {
 /// What the reader knows about its connection.
 struct Connection {
     id: ConnectionId,
-    user: Option<User>,
     shared: Arc<Shared>,
     sender: Sender,
 }
 
-/// Serves an upgraded socket until either side closes it or the server
-/// stops. `_done` is dropped on return, which shutdown waits for.
-pub async fn serve(
-    socket: WebSocket,
-    shared: Arc<Shared>,
-    user: Option<User>,
-    stop: watch::Receiver<bool>,
-    _done: mpsc::Sender<()>,
-) {
+/// A connection registered in the hub before its upgrade completes, so
+/// that once the client sees `101 Switching Protocols` it is online and
+/// nothing sent to it is missed; messages wait in its queue until the
+/// socket is served. Dropped without being served, it leaves the hub.
+pub struct Registration {
+    conn: Connection,
+    outbound: mpsc::Receiver<Outbound>,
+    overflowed: Arc<Notify>,
+    span: tracing::Span,
+    registered: bool,
+}
+
+/// Registers a connection for `user` in the hub.
+pub async fn register(shared: Arc<Shared>, user: Option<User>) -> Registration {
     let id: ConnectionId = next_id('c').into();
-    let sender = Sender {
-        connection: id.clone(),
-        user: user.clone(),
-    };
     let user_id = user.as_ref().map(|u| u.id.clone());
     let span =
         tracing::info_span!("connection", id = %id, user = user_id.as_deref().unwrap_or("-"));
-    let conn = Connection {
-        id,
-        user,
-        shared,
-        sender,
+    let (queue, outbound) = mpsc::channel(shared.config.outbound_queue.max(1));
+    let overflowed = Arc::new(Notify::new());
+    let peer = Peer {
+        id: id.clone(),
+        user: user_id,
+        queue,
+        overflowed: overflowed.clone(),
     };
-    conn.run(socket, stop).instrument(span).await
+    shared.hub.join(peer).await;
+    let sender = Sender {
+        connection: id.clone(),
+        user,
+    };
+    Registration {
+        conn: Connection { id, shared, sender },
+        outbound,
+        overflowed,
+        span,
+        registered: true,
+    }
+}
+
+impl Registration {
+    /// Serves the upgraded socket until either side closes it or the
+    /// server stops. `_done` is dropped on return, which shutdown waits for.
+    pub async fn serve(
+        mut self,
+        socket: WebSocket,
+        stop: watch::Receiver<bool>,
+        _done: mpsc::Sender<()>,
+    ) {
+        let span = self.span.clone();
+        async move {
+            tracing::info!("connected");
+            let (sink, stream) = socket.split();
+            let (control, control_rx) = mpsc::channel(4);
+            let outbound = std::mem::replace(&mut self.outbound, mpsc::channel(1).1);
+            let overflowed = self.overflowed.clone();
+            let mut writer =
+                tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
+            let close = self
+                .conn
+                .read_loop(stream, &control, stop, &mut writer)
+                .await;
+
+            self.leave().await;
+            if let Some((code, reason)) = close {
+                let _ = control.send(Control::Close(code, reason)).await;
+            }
+            drop(control);
+            // A peer that reads nothing can block the writer for ever.
+            if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+                .await
+                .is_err()
+            {
+                writer.abort();
+            }
+            tracing::info!(close = ?close, "disconnected");
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl Registration {
+    async fn leave(&mut self) {
+        self.conn.shared.hub.leave(&self.conn.id).await;
+        self.registered = false;
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if self.registered {
+            // The upgrade failed after registration.
+            let (hub, id) = (self.conn.shared.hub.clone(), self.conn.id.clone());
+            tokio::spawn(async move { hub.leave(&id).await });
+        }
+    }
 }
 
 impl Connection {
-    async fn run(self, socket: WebSocket, stop: watch::Receiver<bool>) {
-        let (queue, outbound) = mpsc::channel(self.shared.config.outbound_queue.max(1));
-        let overflowed = Arc::new(Notify::new());
-        let peer = Peer {
-            id: self.id.clone(),
-            user: self.user.as_ref().map(|u| u.id.clone()),
-            queue,
-            overflowed: overflowed.clone(),
-        };
-        self.shared.hub.join(peer).await;
-        tracing::info!("connected");
-
-        let (sink, stream) = socket.split();
-        let (control, control_rx) = mpsc::channel(4);
-        let mut writer =
-            tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
-        let close = self.read_loop(stream, &control, stop, &mut writer).await;
-
-        self.shared.hub.leave(&self.id).await;
-        if let Some((code, reason)) = close {
-            let _ = control.send(Control::Close(code, reason)).await;
-        }
-        drop(control);
-        // A peer that reads nothing can block the writer for ever.
-        if tokio::time::timeout(Duration::from_secs(5), &mut writer)
-            .await
-            .is_err()
-        {
-            writer.abort();
-        }
-        tracing::info!(close = ?close, "disconnected");
-    }
-
     /// Reads frames until the peer leaves or the connection must close;
     /// returns the close frame to send, if any.
     async fn read_loop(

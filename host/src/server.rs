@@ -183,7 +183,8 @@ async fn upgrade(
         }
     };
     let limit = shared.config.max_message_size;
+    let registration = connection::register(shared, user).await;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection::serve(socket, shared, user, state.stop, state.done))
+        .on_upgrade(move |socket| registration.serve(socket, state.stop, state.done))
 }

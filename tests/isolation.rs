@@ -7,7 +7,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use switchboard_tests::{Client, TestServer, app};
 
 const SCHEDULES: u64 = 100;

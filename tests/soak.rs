@@ -51,7 +51,7 @@ async fn client(
         .await;
     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
     let total = setting("SOAK_CONNECTIONS", 100);
-    if finished % (total / 10).max(1) == 0 {
+    if finished.is_multiple_of((total / 10).max(1)) {
         eprintln!("soak: {finished}/{total} clients done");
     }
 }

@@ -171,3 +171,24 @@ async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() 
     let fourth = start().await;
     assert!(from_cache(&fourth), "the rebuilt entry is cached again");
 }
+
+#[tokio::test]
+async fn shutdown_answers_in_flight_calls_before_closing() {
+    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let mut client = server.connect().await;
+    // This call sleeps until its 1 s timeout; shutdown comes meanwhile.
+    client.send_json(json!({"action": "sleep"})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let shutdown = tokio::spawn(server.shutdown());
+    let reply = client.recv_json().await;
+    assert!(
+        reply["error"].as_str().unwrap().contains("timed out"),
+        "{reply}"
+    );
+    match client.recv().await {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    drop(client);
+    shutdown.await.unwrap().unwrap();
+}

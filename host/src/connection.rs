@@ -112,10 +112,13 @@ impl Registration {
                 let _ = control.send(Control::Close(code, reason)).await;
             }
             drop(control);
-            // A peer that reads nothing can block the writer for ever.
-            if tokio::time::timeout(Duration::from_secs(5), &mut writer)
-                .await
-                .is_err()
+            // The reader may have seen the writer finish (and taken its
+            // output) already; otherwise wait, but a peer that reads
+            // nothing can block the writer for ever.
+            if !writer.is_finished()
+                && tokio::time::timeout(Duration::from_secs(5), &mut writer)
+                    .await
+                    .is_err()
             {
                 writer.abort();
             }

@@ -81,7 +81,7 @@ fn engine_config(limits: &Limits) -> wasmtime::Config {
         .max_component_instance_size(4 << 20)
         .max_core_instance_size(4 << 20)
         // Keeping a little memory resident saves a decommit per call.
-        .linear_memory_keep_resident(2 << 20)
+        .linear_memory_keep_resident(64 << 10)
         .table_keep_resident(64 << 10);
     let mut config = wasmtime::Config::new();
     config

@@ -1,0 +1,80 @@
+//! A client that stops reading while others are flooded: it is
+//! disconnected at its queue bound, the others' latency stays near normal,
+//! and server memory stays bounded.
+
+use serde_json::json;
+use std::time::{Duration, Instant};
+use switchboard_tests::{Client, TestServer, app};
+
+/// Median round-trip time of `rounds` echo requests.
+async fn median_rtt(client: &mut Client, rounds: usize) -> Duration {
+    let mut samples = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let started = Instant::now();
+        let reply = client.ask(json!({"action": "send", "message": i})).await;
+        assert_eq!(reply, json!(i));
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    samples[rounds / 2]
+}
+
+/// Resident memory of this process (the server runs in it), in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_is_cut_off_without_hurting_the_others() {
+    let server = TestServer::start(&app("tests/apps/basic"), |config| {
+        config.outbound_queue = 64;
+    })
+    .await;
+    let mut others = Vec::new();
+    for _ in 0..10 {
+        others.push(server.connect().await);
+    }
+    let normal = median_rtt(&mut others[0], 200).await;
+    let memory_before = rss();
+
+    let slow = server.connect_with("/socket", &[("x-user", "slow")]).await;
+    let mut flooder = server.connect().await;
+    let flood = tokio::spawn(async move {
+        let big = "x".repeat(50_000);
+        for _ in 0..400 {
+            let reply = flooder
+                .ask(json!({"action": "sendto", "users": ["slow"], "message": big}))
+                .await;
+            assert_eq!(reply, json!({"sendTo": "ok"}));
+        }
+        flooder
+    });
+    let during = median_rtt(&mut others[1], 200).await;
+    let mut flooder = flood.await.unwrap();
+    assert!(
+        flooder.wait_until_offline("slow").await,
+        "the slow client was cut off"
+    );
+    let memory_after = rss();
+
+    // Timing on a shared 2-core machine is noisy: allow 2x plus a little.
+    assert!(
+        during <= normal * 2 + Duration::from_millis(2),
+        "median round trip {during:?} during the flood vs {normal:?} before"
+    );
+    // 400 × 50 KB = 20 MB was sent at the slow client; its queue holds
+    // 64 messages (3.2 MB), so memory must not grow by anything like 20 MB.
+    let grown = memory_after.saturating_sub(memory_before);
+    assert!(
+        grown < 16 << 20,
+        "server memory grew by {} MiB",
+        grown >> 20
+    );
+    drop(slow);
+}

@@ -6,12 +6,14 @@
 //! `PROPTEST_CASES=200000 cargo test --release -p switchboard --test fuzz`.
 
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use switchboard::codec::{self, Frame};
 use switchboard::routing::{Route, RouteTable};
 use switchboard::runtime::Runtime;
 use switchboard::runtime::bindings::types::DataType;
+
+mod common;
 
 const DATA_TYPES: [DataType; 4] = [
     DataType::Json,
@@ -149,14 +151,5 @@ fn runtime() -> Arc<Runtime> {
 /// The echo example's component, built from source once.
 fn valid_component() -> &'static [u8] {
     static WASM: OnceLock<Vec<u8>> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"))
-            .join("guests");
-        let app = root.join("examples/echo");
-        switchboard::guest_build::build_app(&app, Some(&target)).expect("building the echo app");
-        std::fs::read(app.join("socket/index.wasm")).unwrap()
-    })
+    WASM.get_or_init(|| std::fs::read(common::echo_app().join("socket/index.wasm")).unwrap())
 }

@@ -2,23 +2,14 @@
 //! gets a 1001 close frame, and the process exits cleanly, in bounded time.
 
 use futures_util::{SinkExt, StreamExt};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-const CONNECTIONS: usize = 1000;
+mod common;
+use common::echo_app;
 
-fn echo_app() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("guests");
-    let app = root.join("examples/echo");
-    switchboard::guest_build::build_app(&app, Some(&target)).expect("building the echo app");
-    app
-}
+const CONNECTIONS: usize = 1000;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -2,10 +2,12 @@
 //! fresh instance under the limits (see [`call`](super::call)).
 
 use super::Runtime;
+use super::bindings::logging;
 use super::bindings::types::{HandlerConfig, HookModes, HttpRequest, Request, SentMessage, User};
-use super::call::{CallError, CallRecord, CallScope};
+use super::call::{CallError, CallRecord, CallScope, CallState};
 use super::component::Component;
 use std::time::Duration;
+use wasmtime::Store;
 
 impl Runtime {
     /// Calls `handle`, with the handler's own timeout.
@@ -85,19 +87,10 @@ impl Runtime {
         scope: CallScope,
         req: &Request,
     ) -> Result<(), CallError> {
-        let indices = component
-            .logging
-            .as_ref()
-            .ok_or(CallError::Missing("logging"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_on_message_received(store, req)
-                    .await
-            })
-            .await;
-        result
+        self.call_logging(component, scope, async |store, guest| {
+            guest.call_on_message_received(store, req).await
+        })
+        .await
     }
 
     /// Calls `on-message-sent`.
@@ -107,19 +100,10 @@ impl Runtime {
         scope: CallScope,
         message: &SentMessage,
     ) -> Result<(), CallError> {
-        let indices = component
-            .logging
-            .as_ref()
-            .ok_or(CallError::Missing("logging"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_on_message_sent(store, message)
-                    .await
-            })
-            .await;
-        result
+        self.call_logging(component, scope, async |store, guest| {
+            guest.call_on_message_sent(store, message).await
+        })
+        .await
     }
 
     /// Calls `on-error`.
@@ -130,16 +114,27 @@ impl Runtime {
         error: &str,
         req: Option<&Request>,
     ) -> Result<(), CallError> {
+        self.call_logging(component, scope, async |store, guest| {
+            guest.call_on_error(store, error, req).await
+        })
+        .await
+    }
+
+    /// Runs `f` with the component's `logging` export.
+    async fn call_logging(
+        &self,
+        component: &Component,
+        scope: CallScope,
+        f: impl AsyncFnOnce(&mut Store<CallState>, logging::Guest) -> wasmtime::Result<()>,
+    ) -> Result<(), CallError> {
         let indices = component
             .logging
             .as_ref()
             .ok_or(CallError::Missing("logging"))?;
         let (result, _) = self
             .call(component, scope, self.timeout(), async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_on_error(store, error, req)
-                    .await
+                let guest = indices.load(&mut *store, instance)?;
+                f(store, guest).await
             })
             .await;
         result

@@ -82,7 +82,11 @@ impl App {
         for relative in files {
             let name = relative.to_string_lossy().replace('\\', "/");
             match Route::parse(&relative) {
-                Err(err) => problems.push(Problem::new(&name, err.reason)),
+                Err(err) => {
+                    let problem = Problem::new(&name, err.reason);
+                    problem.log("cannot serve component");
+                    problems.push(problem);
+                }
                 Ok(None) if !is_middleware(&name) => {}
                 Ok(_) => {
                     let old = previous.components.get(&name);
@@ -91,11 +95,15 @@ impl App {
                             components.insert(name, component);
                         }
                         Err(reason) => {
-                            if let Some(old) = old {
-                                tracing::error!(file = %name, "keeping the previous version: {reason}");
-                                components.insert(name.clone(), old.clone());
+                            let problem = Problem::new(&name, reason);
+                            match old {
+                                Some(old) => {
+                                    problem.log("cannot load; the previous version keeps serving");
+                                    components.insert(name.clone(), old.clone());
+                                }
+                                None => problem.log("cannot serve component"),
                             }
-                            problems.push(Problem::new(&name, reason));
+                            problems.push(problem);
                         }
                     }
                 }
@@ -121,10 +129,10 @@ impl App {
                 let component = component.clone();
                 routes.push((route, Routed { component, hooks }));
             } else if route.name != "index" {
-                problems.push(Problem::new(
-                    name,
-                    "exports no handler, so it cannot serve its route".into(),
-                ));
+                let reason = "exports no handler, so it cannot serve its route";
+                let problem = Problem::new(name, reason.into());
+                problem.log("cannot serve component");
+                problems.push(problem);
             }
         }
         let root = |export: fn(&Component) -> bool| {
@@ -164,11 +172,15 @@ fn chain<'a>(
 
 impl Problem {
     fn new(file: &str, reason: String) -> Problem {
-        tracing::error!(file, "cannot serve component: {reason}");
         Problem {
             file: file.to_owned(),
             reason,
         }
+    }
+
+    /// One log line naming the file, what happens now, and why.
+    fn log(&self, outcome: &str) {
+        tracing::error!(file = %self.file, reason = %self.reason, "{outcome}");
     }
 }
 

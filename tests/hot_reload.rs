@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use switchboard_tests::{Client, TempApp, TestServer, app, app_subset};
+use switchboard_tests::{Client, TempApp, TestServer, app, app_subset, capture_logs};
 
 /// The probe components of the test app; each answers with its route name.
 fn probe(route_file: &str) -> Vec<u8> {
@@ -41,6 +41,7 @@ fn write_in_place(path: &Path, bytes: &[u8]) {
 
 #[tokio::test]
 async fn a_swap_keeps_the_connection_and_the_next_message_uses_the_new_version() {
+    let logs = capture_logs();
     let app = temp_app();
     let server = TestServer::start(&app.0, |_| {}).await;
     let mut client = server.connect_with("/socket", &[]).await;
@@ -61,6 +62,18 @@ async fn a_swap_keeps_the_connection_and_the_next_message_uses_the_new_version()
         written.elapsed()
     );
     assert_eq!(after["connection"], before["connection"], "same connection");
+
+    // The swap is logged with the file, both hashes and the load time.
+    let old_hash = switchboard::runtime::content_hash(&probe("action_enter.wasm"));
+    let new_hash = switchboard::runtime::content_hash(&probe("[room]/index.wasm"));
+    let lines = logs.lines_with(&[
+        "swapped component",
+        &format!("old_hash=\"{}\"", &old_hash[..12]),
+        &format!("new_hash=\"{}\"", &new_hash[..12]),
+        "ms=",
+    ]);
+    // Other tests in this process swap the same files, so there may be more.
+    assert!(!lines.is_empty(), "the swap is logged");
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use switchboard_tests::{Client, TestServer, app};
 
 const SCHEDULES: u64 = 100;
@@ -140,10 +139,7 @@ async fn run_schedule(server: &TestServer, seed: u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_schedules_deliver_only_and_all_of_what_is_addressed() {
     let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
-    let mut delivered = BTreeMap::new();
     for seed in 0..SCHEDULES {
         run_schedule(&server, seed).await;
-        delivered.insert(seed, true);
     }
-    assert_eq!(delivered.len() as u64, SCHEDULES);
 }

@@ -53,20 +53,15 @@ pub struct PresenceEvent {
     pub online: bool,
 }
 
-/// What a registration or removal changed for the connection's user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PresenceChange {
-    /// The user's first connection opened, or their last one closed.
-    pub transition: bool,
-}
-
 /// The connection and user index plus delivery.
 #[async_trait]
 pub trait Hub: Send + Sync + 'static {
-    /// Registers a connection.
-    async fn join(&self, peer: Peer) -> PresenceChange;
-    /// Removes a connection; a no-op if it is already gone.
-    async fn leave(&self, id: &ConnectionId) -> PresenceChange;
+    /// Registers a connection. A user's first connection is a presence
+    /// transition, which the hub reports in order (see [`PresenceEvent`]).
+    async fn join(&self, peer: Peer);
+    /// Removes a connection; a no-op if it is already gone. A user's last
+    /// connection is a presence transition.
+    async fn leave(&self, id: &ConnectionId);
     /// Queues a message for one connection. Returns whether it was queued.
     async fn send_to_connection(&self, id: &ConnectionId, message: Outbound) -> bool;
     /// Queues a message for every connection of each user. Returns the
@@ -115,47 +110,36 @@ impl LocalHub {
             });
         }
     }
-
-    /// Connections currently registered.
-    pub fn connection_count(&self) -> usize {
-        self.state.lock().unwrap().peers.len()
-    }
 }
 
 #[async_trait]
 impl Hub for LocalHub {
-    async fn join(&self, peer: Peer) -> PresenceChange {
+    async fn join(&self, peer: Peer) {
         let mut state = self.state.lock().unwrap();
-        let mut transition = false;
         if let Some(user) = &peer.user {
             let conns = state.users.entry(user.clone()).or_default();
-            transition = conns.is_empty();
-            conns.insert(peer.id.clone());
-            if transition {
+            if conns.is_empty() {
                 self.announce(user, true);
             }
+            conns.insert(peer.id.clone());
         }
         state.peers.insert(peer.id.clone(), peer);
-        PresenceChange { transition }
     }
 
-    async fn leave(&self, id: &ConnectionId) -> PresenceChange {
+    async fn leave(&self, id: &ConnectionId) {
         let mut state = self.state.lock().unwrap();
         let Some(peer) = state.peers.remove(id) else {
-            return PresenceChange { transition: false };
+            return;
         };
-        let mut transition = false;
         if let Some(user) = &peer.user
             && let Some(conns) = state.users.get_mut(user)
         {
             conns.remove(id);
             if conns.is_empty() {
                 state.users.remove(user);
-                transition = true;
                 self.announce(user, false);
             }
         }
-        PresenceChange { transition }
     }
 
     async fn send_to_connection(&self, id: &ConnectionId, message: Outbound) -> bool {
@@ -169,8 +153,8 @@ impl Hub for LocalHub {
     async fn send_to_users(&self, users: &[String], message: Outbound) -> usize {
         let state = self.state.lock().unwrap();
         let mut queued = 0;
-        let unique: HashSet<&String> = users.iter().collect();
-        for user in unique {
+        let mut seen = HashSet::new();
+        for user in users.iter().filter(|u| users.len() == 1 || seen.insert(*u)) {
             for id in state.users.get(user).into_iter().flatten() {
                 if let Some(peer) = state.peers.get(id) {
                     queued += usize::from(enqueue(peer, message.clone()));

@@ -57,22 +57,16 @@ async fn reload_loop(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver<()
         if !settle(&mut events).await {
             return;
         }
-        let mut failed = reload(&shared).await;
-        if failed {
+        if reload(&shared).await {
             // A file mid-copy fails now and loads once complete; a new
             // event also ends the wait.
             match timeout(RETRY, events.recv()).await {
                 Ok(None) => return,
-                Ok(Some(())) => {
-                    if !settle(&mut events).await {
-                        return;
-                    }
-                }
-                Err(_) => {}
+                Ok(Some(())) if !settle(&mut events).await => return,
+                _ => {}
             }
-            failed = reload(&shared).await;
+            reload(&shared).await;
         }
-        let _ = failed;
     }
 }
 

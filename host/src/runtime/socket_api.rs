@@ -5,6 +5,13 @@ use super::bindings::socket::Host;
 use super::bindings::types::{self, Data, SentMessage};
 use super::call::CallState;
 use crate::codec;
+use crate::hub::ConnectionId;
+
+/// Whom a `send` goes to.
+enum Target {
+    User(String),
+    Connection(ConnectionId),
+}
 
 /// The most users one `send-to` call may name.
 pub const MAX_RECIPIENTS: usize = 100;
@@ -13,17 +20,18 @@ impl types::Host for CallState {}
 
 impl Host for CallState {
     async fn send(&mut self, message: Data) -> wasmtime::Result<Result<(), String>> {
-        let scope = &self.scope;
-        let (connection, user) = match (&scope.user, &scope.connection) {
-            (Some(user), _) => (None, Some(user.clone())),
-            (None, Some(connection)) => (Some(connection.clone()), None),
+        // A user gets it on every device; an anonymous caller on its
+        // connection alone.
+        let target = match (&self.scope.user, &self.scope.connection) {
+            (Some(user), _) => Target::User(user.clone()),
+            (None, Some(connection)) => Target::Connection(connection.clone()),
             (None, None) => {
                 return Ok(Err(
                     "send: this call has no connection or user to reply to".into()
                 ));
             }
         };
-        let recorded = scope.record_sent.then(|| message.clone());
+        let recorded = self.scope.record_sent.then(|| message.clone());
         let outbound = match codec::encode(message) {
             Ok(outbound) => outbound,
             Err(err) => return Ok(Err(format!("send: {err}"))),
@@ -31,22 +39,23 @@ impl Host for CallState {
         if let Err(err) = self.budget.spend(outbound.len()) {
             return Ok(Err(format!("send: {err}")));
         }
-        let scope = &self.scope;
-        match (&connection, &user) {
-            (Some(connection), _) => {
-                scope.hub.send_to_connection(connection, outbound).await;
-            }
-            (None, Some(user)) => {
-                scope
-                    .hub
-                    .send_to_users(std::slice::from_ref(user), outbound)
+        let hub = &self.scope.hub;
+        match &target {
+            Target::User(user) => {
+                hub.send_to_users(std::slice::from_ref(user), outbound)
                     .await;
             }
-            (None, None) => unreachable!("one of them is set above"),
+            Target::Connection(connection) => {
+                hub.send_to_connection(connection, outbound).await;
+            }
         }
         if let Some(data) = recorded {
+            let (connection, user) = match target {
+                Target::User(user) => (None, Some(user)),
+                Target::Connection(connection) => (Some(connection.to_string()), None),
+            };
             self.sent.push(SentMessage {
-                connection: connection.map(|c| c.to_string()),
+                connection,
                 user,
                 data,
             });

@@ -26,6 +26,9 @@ use wasmtime::{Engine, PoolingAllocationConfig};
 /// yields from long-running guests.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Linear memory kept resident per pool slot between calls.
+const KEEP_RESIDENT: usize = 256 << 10;
+
 /// The engine, the linker with every host import, and the call limits.
 ///
 /// Owned by the server and shared by `Arc` with every connection and the
@@ -80,8 +83,14 @@ fn engine_config(limits: &Limits) -> wasmtime::Config {
         .max_memory_size(limits.memory_bytes)
         .max_component_instance_size(4 << 20)
         .max_core_instance_size(4 << 20)
-        // Keeping a little memory resident saves a decommit per call.
-        .linear_memory_keep_resident(64 << 10)
+        // Pages a call dirtied within this much of the start of memory are
+        // reset in place (found with PAGEMAP_SCAN where the kernel has it);
+        // the rest are decommitted, which costs page faults next call and
+        // TLB shootdowns now. 256 KiB holds the whole working set of a
+        // Rust guest built with a 64 KiB stack: its call costs 5.6 µs
+        // against 16 µs with 64 KiB resident. Each pool slot that ran such
+        // a guest keeps up to this much resident.
+        .linear_memory_keep_resident(KEEP_RESIDENT)
         .table_keep_resident(64 << 10);
     let mut config = wasmtime::Config::new();
     config

@@ -17,12 +17,12 @@ pub struct SourceWatch {
     _watcher: notify::RecommendedWatcher,
 }
 
-/// Watches the app's sources (everything but `socket/`, `public/` and
-/// `target/`) and rebuilds on change.
+/// Watches the app's sources (everything but `socket/`, `public/`,
+/// `target/`, installed packages and hidden files) and rebuilds on change.
 pub fn watch_sources(app_dir: &Path, target_dir: Option<PathBuf>) -> anyhow::Result<SourceWatch> {
     let app_dir = app_dir.canonicalize()?;
-    let ignored = ["socket", "public", "target"].map(|dir| app_dir.join(dir));
     let (changes, rx) = mpsc::unbounded_channel();
+    let watched = app_dir.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         let is_change = matches!(
@@ -32,7 +32,7 @@ pub fn watch_sources(app_dir: &Path, target_dir: Option<PathBuf>) -> anyhow::Res
         let is_source = event
             .paths
             .iter()
-            .any(|path| !ignored.iter().any(|dir| path.starts_with(dir)));
+            .any(|path| guest_build::is_app_source(&watched, path));
         if is_change && is_source {
             let _ = changes.send(());
         }

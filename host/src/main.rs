@@ -23,7 +23,8 @@ struct Cli {
 enum Command {
     /// Serve the components in APP_DIR/socket over WebSocket at /socket.
     Serve(ServeArgs),
-    /// Compile the app's guest crates into APP_DIR/socket/*.wasm.
+    /// Build the app's guests (Rust crates, and JS/TS, Python or C files
+    /// under handlers/) into APP_DIR/socket/*.wasm.
     Build {
         app_dir: PathBuf,
         /// Cargo target directory for guest builds.

@@ -1,0 +1,70 @@
+//! `switchboard build`: compiles an app's guest sources into the `.wasm`
+//! components under its `socket/` folder.
+//!
+//! Rust guests are the crates of the app's Cargo workspace (see [`rust`]).
+//! Guests in other languages are single source files under `handlers/`
+//! whose paths mirror `socket/`: `handlers/[room]/action_join.ts` becomes
+//! `socket/[room]/action_join.wasm`. Each is built by its language's SDK
+//! (see [`sdk`]).
+
+mod rust;
+mod sdk;
+
+pub use rust::{STACK_SIZE, TARGET};
+pub use sdk::{Language, is_app_source, sdk_dir};
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// One component written by a build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub route: String,
+    pub path: PathBuf,
+    /// False when the file already held the same bytes, or was up to date.
+    pub changed: bool,
+}
+
+/// Builds every guest of the app: its Cargo workspace, if it has one, and
+/// its other-language sources under `handlers/`. `target_dir` overrides
+/// Cargo's target directory (by default the app's own `target/`).
+pub fn build_app(app_dir: &Path, target_dir: Option<&Path>) -> anyhow::Result<Vec<Built>> {
+    let mut built = Vec::new();
+    let manifest = app_dir.join("Cargo.toml");
+    if manifest.is_file() {
+        built.extend(rust::build(app_dir, &manifest, target_dir)?);
+    }
+    built.extend(sdk::build(app_dir)?);
+    if built.is_empty() {
+        tracing::info!(
+            "{} has no guest sources; nothing to build",
+            app_dir.display()
+        );
+    }
+    Ok(built)
+}
+
+/// Writes a component to `socket/<route>.wasm` through a temporary file
+/// and a rename, so a server watching the folder never sees half a file.
+/// Same bytes leave the file alone, apart from its modification time.
+fn install(app_dir: &Path, route: &str, bytes: &[u8]) -> anyhow::Result<Built> {
+    let dest = app_dir.join("socket").join(format!("{route}.wasm"));
+    let changed = std::fs::read(&dest).map_or(true, |old| old != bytes);
+    if changed {
+        let parent = dest.parent().expect("under socket/");
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &dest)?;
+    } else {
+        std::fs::File::options()
+            .write(true)
+            .open(&dest)?
+            .set_modified(SystemTime::now())?;
+    }
+    Ok(Built {
+        route: route.to_owned(),
+        path: dest,
+        changed,
+    })
+}

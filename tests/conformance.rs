@@ -1,0 +1,181 @@
+//! One test list, run against the conformance app (tests/conformance/README.md)
+//! built from each guest language's sources by `switchboard build`, which
+//! calls that language's SDK. A new language joins by adding its sources
+//! under `tests/conformance/<lang>/` and its name to the list at the end.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard_tests::{Client, TestServer, app};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+/// Serves the language's build of the conformance app.
+async fn serve(lang: &str) -> TestServer {
+    TestServer::start(&app(&format!("tests/conformance/{lang}")), |_| {}).await
+}
+
+/// Connects as `user`, and takes the greeting its `on-online` hook sends.
+async fn connect_as(server: &TestServer, user: &str) -> Client {
+    let mut client = server
+        .connect_with(&format!("/socket?user={user}"), &[])
+        .await;
+    assert_eq!(
+        client.recv_json().await,
+        json!({"presence": "online", "user": user})
+    );
+    client
+}
+
+async fn echo_anonymous(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    let message = json!({"op": "echo", "n": 1, "nested": {"list": [1, "two", null]}});
+    assert_eq!(
+        client.ask(message.clone()).await,
+        json!({"echo": message, "user": null, "claims": null})
+    );
+}
+
+async fn echo_as_user(lang: &str) {
+    let server = serve(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    assert_eq!(
+        ann.ask(json!({"op": "echo"})).await,
+        json!({"echo": {"op": "echo"}, "user": "ann", "claims": {"via": "conformance"}})
+    );
+}
+
+async fn authenticate_refuses(lang: &str) {
+    let server = serve(lang).await;
+    match tokio_tungstenite::connect_async(server.url("/socket?deny=1")).await {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+        other => panic!("expected HTTP 401, got {other:?}"),
+    }
+}
+
+async fn send_to_reaches_each_user(lang: &str) {
+    let server = serve(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    let mut bob = connect_as(&server, "bob").await;
+    let mut sender = server.connect().await;
+    let reply = sender
+        .ask(json!({"op": "send_to", "users": ["ann", "bob", "nobody"], "message": {"hi": 1}}))
+        .await;
+    assert_eq!(reply, json!({"sent_to": 3}));
+    assert_eq!(ann.recv_json().await, json!({"hi": 1}));
+    assert_eq!(bob.recv_json().await, json!({"hi": 1}));
+    sender.expect_silence(Duration::from_millis(200)).await;
+}
+
+async fn is_online(lang: &str) {
+    let server = serve(lang).await;
+    let _ann = connect_as(&server, "ann").await;
+    let mut asker = server.connect().await;
+    assert_eq!(
+        asker.ask(json!({"op": "online", "user": "ann"})).await,
+        json!({"user": "ann", "online": true})
+    );
+    assert_eq!(
+        asker.ask(json!({"op": "online", "user": "zed"})).await,
+        json!({"user": "zed", "online": false})
+    );
+}
+
+async fn errors_reach_the_client(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    assert_eq!(
+        client.ask(json!({"op": "fail"})).await,
+        json!({"error": "failed on purpose"})
+    );
+    assert_eq!(
+        client.ask(json!({"op": "no such op"})).await,
+        json!({"error": "unknown op"})
+    );
+    // The connection goes on working.
+    assert_eq!(client.ask(json!({"op": "echo"})).await["user"], Value::Null);
+}
+
+async fn store_round_trip(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    assert_eq!(
+        client
+            .ask(json!({"op": "store", "key": "colour", "value": "teal"}))
+            .await,
+        json!({"stored": "teal"})
+    );
+}
+
+async fn data_kinds_sent(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    client.send_json(json!({"op": "binary"})).await;
+    assert_eq!(client.recv().await, Message::binary(vec![0u8, 1, 2, 255]));
+    client.send_json(json!({"op": "text"})).await;
+    assert_eq!(client.recv().await, Message::text("plain text"));
+}
+
+async fn text_data_type_and_params(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    // Spaces and key order survive: the handler gets the frame undecoded.
+    let raw = r#"{"room": "lobby",  "action":"text"}"#;
+    client.send(Message::text(raw)).await;
+    assert_eq!(
+        client.recv_json().await,
+        json!({"room": "lobby", "raw": raw})
+    );
+}
+
+async fn presence_hooks_run(lang: &str) {
+    let server = serve(lang).await;
+    let ann = connect_as(&server, "ann").await;
+    drop(ann);
+    let mut observer = server.connect().await;
+    for _ in 0..100 {
+        let reply = observer
+            .ask(json!({"op": "members", "key": "offline_seen"}))
+            .await;
+        if reply == json!({"members": ["ann"]}) {
+            let online = observer
+                .ask(json!({"op": "members", "key": "online_seen"}))
+                .await;
+            assert_eq!(online, json!({"members": ["ann"]}));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("on-offline did not run for ann");
+}
+
+/// The test list, once per language.
+macro_rules! conformance {
+    ($($lang:ident),* $(,)?) => {$(
+        mod $lang {
+            const LANG: &str = stringify!($lang);
+
+            #[tokio::test]
+            async fn echo_anonymous() { super::echo_anonymous(LANG).await }
+            #[tokio::test]
+            async fn echo_as_user() { super::echo_as_user(LANG).await }
+            #[tokio::test]
+            async fn authenticate_refuses() { super::authenticate_refuses(LANG).await }
+            #[tokio::test]
+            async fn send_to_reaches_each_user() { super::send_to_reaches_each_user(LANG).await }
+            #[tokio::test]
+            async fn is_online() { super::is_online(LANG).await }
+            #[tokio::test]
+            async fn errors_reach_the_client() { super::errors_reach_the_client(LANG).await }
+            #[tokio::test]
+            async fn store_round_trip() { super::store_round_trip(LANG).await }
+            #[tokio::test]
+            async fn data_kinds_sent() { super::data_kinds_sent(LANG).await }
+            #[tokio::test]
+            async fn text_data_type_and_params() { super::text_data_type_and_params(LANG).await }
+            #[tokio::test]
+            async fn presence_hooks_run() { super::presence_hooks_run(LANG).await }
+        }
+    )*};
+}
+
+conformance!(rust, js, ts, python, c);

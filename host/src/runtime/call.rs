@@ -229,19 +229,21 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        store
-            .set_fuel(self.limits.fuel)
-            .expect("fuel is enabled in the engine config");
-        // Every tick, yield to other tasks; past the deadline, interrupt.
-        let deadline = Instant::now() + timeout;
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::Yield(1)
-            })
-        });
-        store.set_epoch_deadline(1);
+        if self.metered {
+            store
+                .set_fuel(self.limits.fuel)
+                .expect("fuel is enabled in the engine config");
+            // Every tick, yield to other tasks; past the deadline, interrupt.
+            let deadline = Instant::now() + timeout;
+            store.epoch_deadline_callback(move |_| {
+                Ok(if Instant::now() >= deadline {
+                    UpdateDeadline::Interrupt
+                } else {
+                    UpdateDeadline::Yield(1)
+                })
+            });
+            store.set_epoch_deadline(1);
+        }
         store
     }
 }

@@ -40,18 +40,40 @@ pub struct Runtime {
     cache: Option<cache::CompileCache>,
     /// Bounds calls in flight to the instance pool's size.
     slots: Semaphore,
+    /// Whether calls run with fuel and an epoch deadline; always, except
+    /// in the per-call benchmark's baseline.
+    metered: bool,
 }
 
 impl Runtime {
     /// Builds the engine and starts its epoch ticker.
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
-        let engine = Engine::new(&engine_config(&limits))?;
+        Self::build(limits, cache_dir, true)
+    }
+
+    /// A runtime whose calls have no fuel and no deadline: a guest that
+    /// loops runs forever. Only for measuring what metering costs.
+    #[doc(hidden)]
+    pub fn unmetered(limits: Limits) -> anyhow::Result<Arc<Self>> {
+        Self::build(limits, None, false)
+    }
+
+    fn build(
+        limits: Limits,
+        cache_dir: Option<PathBuf>,
+        metered: bool,
+    ) -> anyhow::Result<Arc<Self>> {
+        let mut config = engine_config(&limits);
+        config.consume_fuel(metered).epoch_interruption(metered);
+        let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         bindings::socket::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
-        spawn_epoch_ticker(&engine);
+        if metered {
+            spawn_epoch_ticker(&engine);
+        }
         let cache = cache_dir.map(|dir| cache::CompileCache::new(dir, &engine));
         let slots = Semaphore::new(limits.max_concurrent_calls as usize);
         Ok(Arc::new(Runtime {
@@ -60,6 +82,7 @@ impl Runtime {
             limits,
             cache,
             slots,
+            metered,
         }))
     }
 

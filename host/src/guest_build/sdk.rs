@@ -7,7 +7,7 @@
 //! SDK changed after its `.wasm` was last written, because these builds
 //! take seconds each.
 
-use super::{Built, install};
+use super::Built;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,8 +23,11 @@ pub enum Language {
 
 impl Language {
     /// The language of a route source, by extension (`.ts` is TypeScript,
-    /// built by the JavaScript SDK).
+    /// built by the JavaScript SDK; `.d.ts` declares types only).
     pub fn of(path: &Path) -> Option<Language> {
+        if path.to_str()?.ends_with(".d.ts") {
+            return None;
+        }
         match path.extension()?.to_str()? {
             "js" | "mjs" | "ts" => Some(Language::JavaScript),
             "py" => Some(Language::Python),
@@ -92,8 +95,16 @@ pub fn build(app_dir: &Path) -> anyhow::Result<Vec<Built>> {
             });
             continue;
         }
-        match build_one(app_dir, &sdk, source) {
-            Ok(bytes) => built.push(install(app_dir, &source.route, &bytes)?),
+        let before = std::fs::read(&dest).ok();
+        match build_one(app_dir, &sdk, source, &dest) {
+            Ok(()) => {
+                touch(&dest)?;
+                built.push(Built {
+                    route: source.route.clone(),
+                    changed: before != std::fs::read(&dest).ok(),
+                    path: dest,
+                });
+            }
             Err(err) => {
                 tracing::error!("{}: {err:#}", source.path.display());
                 failed.push(source.route.clone());
@@ -106,7 +117,9 @@ pub fn build(app_dir: &Path) -> anyhow::Result<Vec<Built>> {
     Ok(built)
 }
 
-fn build_one(app_dir: &Path, sdk: &Path, source: &Source) -> anyhow::Result<Vec<u8>> {
+/// Runs the SDK's build, which writes `dest` through a rename and may
+/// leave it alone when its inputs did not change.
+fn build_one(app_dir: &Path, sdk: &Path, source: &Source, dest: &Path) -> anyhow::Result<()> {
     let script = sdk.join("build");
     if !script.is_file() {
         bail!(
@@ -115,25 +128,29 @@ fn build_one(app_dir: &Path, sdk: &Path, source: &Source) -> anyhow::Result<Vec<
             sdk.display()
         );
     }
-    let out = std::env::temp_dir().join(format!(
-        "switchboard-build-{}-{}.wasm",
-        std::process::id(),
-        source.route.replace(['/', '[', ']'], "_")
-    ));
+    std::fs::create_dir_all(dest.parent().expect("under socket/"))?;
     tracing::info!(route = %source.route, "building {}", source.path.display());
     let status = Command::new(&script)
         .arg(&source.path)
-        .arg(&out)
+        .arg(dest)
         .current_dir(app_dir)
         .status()
         .with_context(|| format!("cannot run {}", script.display()))?;
     if !status.success() {
         bail!("{} failed ({status})", script.display());
     }
-    let bytes = std::fs::read(&out)
-        .with_context(|| format!("{} wrote no {}", script.display(), out.display()))?;
-    let _ = std::fs::remove_file(&out);
-    Ok(bytes)
+    if !dest.is_file() {
+        bail!("{} wrote no {}", script.display(), dest.display());
+    }
+    Ok(())
+}
+
+/// Marks a component as built now, so the next build skips it.
+fn touch(path: &Path) -> std::io::Result<()> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(SystemTime::now())
 }
 
 /// Every file under `handlers/` in a language with an SDK, with its route.

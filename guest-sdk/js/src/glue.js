@@ -1,0 +1,244 @@
+// Adapts an author's module to the WIT exports. The build generates an
+// entry module that imports the author's module and this one, and exports
+// only the interfaces the author implemented.
+
+import { drain, outcome } from "./promise.js";
+import { fromData } from "./index.js";
+
+const DATA_TYPES = ["json", "text", "binary", "frame"];
+const HOOK_MODES = ["inherit", "handle", "wrap", "disable"];
+const HOOKS = {
+  messageReceived: "onMessageReceived",
+  messageSent: "onMessageSent",
+  error: "onError",
+};
+
+function errorText(error) {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "string") return error;
+  if (error !== null && typeof error === "object") {
+    if (typeof error.message === "string") return error.message;
+    try {
+      const encoded = JSON.stringify(error);
+      if (encoded !== undefined) return encoded;
+    } catch {
+      // Not JSON: fall back to its string form.
+    }
+  }
+  return String(error);
+}
+
+// Calls an author's function, runs every job it queued, and returns its
+// value; a throw or a rejection comes back as an error with that message.
+function finish(fn, args) {
+  let result;
+  try {
+    result = fn(...args);
+  } catch (error) {
+    drain();
+    throw errorText(error);
+  }
+  drain();
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return result;
+  const settled = outcome(result);
+  if (settled === undefined) {
+    if (typeof result.then === "function") {
+      throw "the handler returned a promise that cannot settle here (only Switchboard's promises and async functions can be awaited)";
+    }
+    return result;
+  }
+  if (settled.pending) {
+    throw "the handler's promise never settled: it awaited something that cannot finish inside a call";
+  }
+  if (!settled.ok) throw errorText(settled.value);
+  return settled.value;
+}
+
+// Logging hooks cannot fail; an error in one is dropped.
+function quietly(fn, args) {
+  try {
+    finish(fn, args);
+  } catch {
+    // The host has nowhere to report a failing logging hook.
+  }
+}
+
+function params(list) {
+  const out = {};
+  for (const [name, value] of list) out[name] = value;
+  return out;
+}
+
+function userFrom(user) {
+  if (user === null || user === undefined) return null;
+  let claims = null;
+  if (user.claims !== null && user.claims !== undefined) {
+    try {
+      claims = JSON.parse(user.claims);
+    } catch {
+      claims = null;
+    }
+  }
+  return { id: user.id, claims };
+}
+
+const KIND = { json: "json", text: "text", binary: "binary" };
+
+/** The request a handler receives. */
+export function requestFrom(req) {
+  return {
+    data: fromData(req.data),
+    type: KIND[req.data.tag],
+    raw: req.data.val,
+    user: userFrom(req.user),
+    connection: req.connection,
+    requestId: req.requestId,
+    params: params(req.params),
+  };
+}
+
+function lookup(pairs, name) {
+  for (const [key, value] of pairs) if (key === name) return value;
+  return null;
+}
+
+/** The HTTP upgrade request `authenticate` receives. */
+export class HttpRequest {
+  constructor(req) {
+    this.method = req.method;
+    this.path = req.path;
+    this.query = req.query;
+    this.queryParams = req.queryParams;
+    this.headers = req.headers;
+    this.cookies = req.cookies;
+  }
+
+  /** The first query parameter with this name, or null. */
+  queryParam(name) {
+    return lookup(this.queryParams, name);
+  }
+
+  /** The first header with this (case-insensitive) name, or null. */
+  header(name) {
+    return lookup(this.headers, String(name).toLowerCase());
+  }
+
+  /** The first cookie with this name, or null. */
+  cookie(name) {
+    return lookup(this.cookies, name);
+  }
+
+  /** The token of an `Authorization: Bearer` header, or null. */
+  bearerToken() {
+    const value = this.header("authorization");
+    if (value === null) return null;
+    const space = value.indexOf(" ");
+    if (space < 0 || value.slice(0, space).toLowerCase() !== "bearer") return null;
+    return value.slice(space + 1).trim();
+  }
+}
+
+function checkConfig(config) {
+  for (const key of Object.keys(config)) {
+    if (key !== "type" && key !== "timeout") throw new Error(`config.${key} is not an option (type, timeout)`);
+  }
+  const type = config.type ?? "json";
+  if (!DATA_TYPES.includes(type)) {
+    throw new Error(`config.type must be one of ${DATA_TYPES.join(", ")}, not ${JSON.stringify(type)}`);
+  }
+  const timeout = config.timeout ?? null;
+  if (timeout !== null && !(Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffffffff)) {
+    throw new Error(`config.timeout must be a whole number of seconds, not ${JSON.stringify(timeout)}`);
+  }
+  return { dataType: type, timeoutSeconds: timeout };
+}
+
+/** The `handler` export, from `export default` and `export const config`. */
+export function handlerExport(mod) {
+  if (typeof mod.default !== "function") throw new Error("the default export must be the handler function");
+  const config = checkConfig(mod.config ?? {});
+  const handle = mod.default;
+  return {
+    config() {
+      return config;
+    },
+    handle(req) {
+      finish(handle, [requestFrom(req)]);
+    },
+  };
+}
+
+/** The `authenticate` export. */
+export function authenticateExport(mod) {
+  const authenticate = mod.authenticate;
+  return {
+    authenticate(req) {
+      const user = finish(authenticate, [new HttpRequest(req)]);
+      if (user === null || user === undefined) return null;
+      if (typeof user === "string") return { id: user, claims: null };
+      if (typeof user !== "object" || typeof user.id !== "string") {
+        throw "authenticate must return { id, claims? }, a user id, or null";
+      }
+      const claims = user.claims === null || user.claims === undefined ? null : JSON.stringify(user.claims);
+      return { id: user.id, claims };
+    },
+  };
+}
+
+/** The `presence` export, from `onOnline` and/or `onOffline`. */
+export function presenceExport(mod) {
+  const nothing = () => {};
+  const onOnline = mod.onOnline ?? nothing;
+  const onOffline = mod.onOffline ?? nothing;
+  return {
+    onOnline(userId) {
+      finish(onOnline, [userId]);
+    },
+    onOffline(userId) {
+      finish(onOffline, [userId]);
+    },
+  };
+}
+
+function sentFrom(msg) {
+  return {
+    connection: msg.connection ?? null,
+    user: msg.user ?? null,
+    data: fromData(msg.data),
+    type: KIND[msg.data.tag],
+  };
+}
+
+/** The `logging` export, from the hook functions and `export const hooks`. */
+export function loggingExport(mod) {
+  const declared = mod.hooks ?? {};
+  const modes = {};
+  for (const [hook, fn] of Object.entries(HOOKS)) {
+    const mode = declared[hook] ?? (typeof mod[fn] === "function" ? "handle" : "inherit");
+    if (!HOOK_MODES.includes(mode)) {
+      throw new Error(`hooks.${hook} must be one of ${HOOK_MODES.join(", ")}, not ${JSON.stringify(mode)}`);
+    }
+    modes[hook] = mode;
+  }
+  for (const hook of Object.keys(declared)) {
+    if (!(hook in HOOKS)) throw new Error(`hooks.${hook} is not a hook (${Object.keys(HOOKS).join(", ")})`);
+  }
+  const nothing = () => {};
+  const received = mod.onMessageReceived ?? nothing;
+  const sent = mod.onMessageSent ?? nothing;
+  const failed = mod.onError ?? nothing;
+  return {
+    hooks() {
+      return modes;
+    },
+    onMessageReceived(req) {
+      quietly(received, [requestFrom(req)]);
+    },
+    onMessageSent(msg) {
+      quietly(sent, [sentFrom(msg)]);
+    },
+    onError(error, req) {
+      quietly(failed, [error, req === null || req === undefined ? null : requestFrom(req)]);
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// The `switchboard` module that handlers import: the host's `socket` and
+// `store` calls, and the shapes of what handlers receive.
+//
+// Every host call returns a promise so that handlers read the same as any
+// async JavaScript (`await socket.send(...)`); the call itself happens at
+// once, in order, and the promise is already settled when it is returned.
+
+import "./environment.js";
+import "./promise.js";
+import * as host from "switchboard:socket/socket@0.1.0";
+import * as hostStore from "switchboard:socket/store@0.1.0";
+
+/** The most users one `socket.to(users).send(...)` may name. */
+export const MAX_RECIPIENTS = 100;
+
+/** A host call failed; `message` says why. */
+export class SwitchboardError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "SwitchboardError";
+  }
+}
+
+const TAG = Symbol.for("switchboard.data");
+
+/** Sends `value` as JSON even when it is a string or bytes. */
+export function json(value) {
+  return { [TAG]: "json", value };
+}
+
+/** Sends `text`, which must already be JSON, as JSON data (unchanged). */
+export function rawJson(text) {
+  return { [TAG]: "raw-json", value: text };
+}
+
+/** Sends `value` (converted to a string) as a text frame. */
+export function text(value) {
+  return { [TAG]: "text", value };
+}
+
+/** Sends `value` as a binary frame. */
+export function binary(value) {
+  return { [TAG]: "binary", value };
+}
+
+function bytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return Uint8Array.from(value);
+  throw new TypeError("binary data must be a Uint8Array, an ArrayBuffer or an array of bytes");
+}
+
+function jsonText(value) {
+  const encoded = JSON.stringify(value);
+  if (encoded === undefined) throw new TypeError(`cannot send ${typeof value} as JSON`);
+  return encoded;
+}
+
+/** Converts what a handler sends into the WIT `data` variant. */
+export function toData(message) {
+  if (message !== null && typeof message === "object" && TAG in message) {
+    const { [TAG]: kind, value } = message;
+    if (kind === "text") return { tag: "text", val: String(value) };
+    if (kind === "binary") return { tag: "binary", val: bytes(value) };
+    if (kind === "raw-json") return { tag: "json", val: String(value) };
+    return { tag: "json", val: jsonText(value) };
+  }
+  if (typeof message === "string") return { tag: "text", val: message };
+  if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) {
+    return { tag: "binary", val: bytes(message) };
+  }
+  return { tag: "json", val: jsonText(message) };
+}
+
+/** Converts the WIT `data` variant into a value: parsed JSON, a string or bytes. */
+export function fromData(data) {
+  if (data.tag === "json") return JSON.parse(data.val);
+  if (data.tag === "binary") return data.val instanceof Uint8Array ? data.val : Uint8Array.from(data.val);
+  return data.val;
+}
+
+function message(error) {
+  if (error instanceof Error) return error.message;
+  if (error !== null && typeof error === "object" && typeof error.payload === "string") {
+    return error.payload;
+  }
+  return String(error);
+}
+
+// Runs a host call now and returns its outcome as a settled promise.
+function call(run) {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(new SwitchboardError(message(error)));
+  }
+}
+
+class Recipients {
+  constructor(users) {
+    this.users = users;
+  }
+
+  /**
+   * Sends to every open connection of each user; offline users are
+   * skipped. More than 100 users is an error, and then nothing is sent.
+   */
+  send(msg) {
+    return call(() => {
+      host.sendTo(this.users, toData(msg));
+    });
+  }
+}
+
+export const socket = {
+  /**
+   * Sends to the current user on all their connections, or only to the
+   * current connection when it is anonymous.
+   */
+  send(msg) {
+    return call(() => {
+      host.send(toData(msg));
+    });
+  },
+
+  /** Names users to send to: `socket.to(["ann", "bob"]).send(msg)`. */
+  to(users) {
+    const list = typeof users === "string" ? [users] : Array.from(users, String);
+    return new Recipients(list);
+  },
+
+  /** True while the user has at least one open connection. */
+  isOnline(user) {
+    return call(() => host.isOnline(String(user)));
+  },
+};
+
+/**
+ * Small shared state kept by the host: string values and string sets. It
+ * outlives calls, connections and hot swaps, not restarts. Keys are at most
+ * 256 bytes and values 64 KiB.
+ */
+export const store = {
+  get(key) {
+    return call(() => hostStore.get(String(key)) ?? null);
+  },
+  set(key, value) {
+    return call(() => {
+      hostStore.set(String(key), String(value));
+    });
+  },
+  delete(key) {
+    return call(() => hostStore.delete(String(key)));
+  },
+  setAdd(key, member) {
+    return call(() => hostStore.setAdd(String(key), String(member)));
+  },
+  setRemove(key, member) {
+    return call(() => hostStore.setRemove(String(key), String(member)));
+  },
+  setMembers(key) {
+    return call(() => hostStore.setMembers(String(key)));
+  },
+};
+
+export default { socket, store, json, rawJson, text, binary, MAX_RECIPIENTS, SwitchboardError };

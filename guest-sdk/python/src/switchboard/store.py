@@ -1,0 +1,59 @@
+"""Small shared state kept by the host: string values and string sets. It
+outlives calls, connections and hot swaps (not restarts). Keys are at most
+256 bytes and values 64 KiB.
+
+    from switchboard import store
+
+    store.set_add("room:lobby", "ann")
+    store.set_members("room:lobby")   # ["ann"]
+    store.set("topic:lobby", "welcome")
+    store.get("topic:lobby")          # "welcome"
+
+Module state does not survive between messages (each message runs in a
+fresh instance), so anything that must be remembered goes here.
+"""
+
+from wit_world.imports import store as _host
+from componentize_py_types import Err as _Err
+
+from ._errors import StoreError
+
+__all__ = ["get", "set", "delete", "set_add", "set_remove", "set_members", "StoreError"]
+
+
+def get(key):
+    """The value, or None."""
+    return _host.get(key)
+
+
+def set(key, value):
+    """Stores a value. Raises StoreError when the key or value is too large
+    or the store is full."""
+    try:
+        _host.set(key, value)
+    except _Err as e:
+        raise StoreError(e.value) from None
+
+
+def delete(key):
+    """True if the key existed."""
+    return _host.delete(key)
+
+
+def set_add(key, member):
+    """True if the member was not in the set yet. Raises StoreError like
+    `set`."""
+    try:
+        return _host.set_add(key, member)
+    except _Err as e:
+        raise StoreError(e.value) from None
+
+
+def set_remove(key, member):
+    """True if the member was in the set."""
+    return _host.set_remove(key, member)
+
+
+def set_members(key):
+    """The members of a set (the host keeps them sorted); [] for no set."""
+    return _host.set_members(key)

@@ -1,0 +1,464 @@
+/*
+ * The glue between switchboard.h and the bindings wit-bindgen generates
+ * for the component's world (c_guest.h). `build` compiles this file once
+ * per component with one SB_EXPORT_* macro per exported interface and
+ * SB_HAS_* for each optional entry point the author defined.
+ */
+#include "switchboard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "c_guest.h"
+
+/* Which helpers a component uses depends on its exports. */
+#pragma clang diagnostic ignored "-Wunused-function"
+
+typedef c_guest_string_t wit_string;
+
+/* ------------------------------------------------------------------ */
+/* Strings between C and the canonical ABI                            */
+
+static char *dup_n(const void *bytes, size_t len) {
+    char *copy = malloc(len + 1);
+    if (!copy) abort();
+    if (len) memcpy(copy, bytes, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+static char *dup_str(const char *text) { return dup_n(text, strlen(text)); }
+
+/* Borrows a C string as a WIT string (for import arguments). */
+static wit_string borrow(const char *text) {
+    wit_string s = {(uint8_t *)text, strlen(text)};
+    return s;
+}
+
+/*
+ * NUL-terminates a WIT string the component owns, in place: its buffer
+ * grows by one byte and stays owned by `s`, so the generated *_free
+ * functions still release it. Empty strings own no buffer.
+ */
+static const char *terminate(wit_string *s) {
+    if (s->len == 0) return "";
+    uint8_t *p = realloc(s->ptr, s->len + 1);
+    if (!p) abort();
+    p[s->len] = '\0';
+    s->ptr = p;
+    return (const char *)p;
+}
+
+/* Takes an owned WIT string as a malloc'ed C string. */
+static char *take(wit_string *s) {
+    if (s->len == 0) return dup_n("", 0);
+    terminate(s);
+    char *text = (char *)s->ptr;
+    s->ptr = NULL;
+    s->len = 0;
+    return text;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+static char *last_error;
+
+static void set_last_error(char *message) {
+    free(last_error);
+    last_error = message;
+}
+
+const char *sb_last_error(void) { return last_error ? last_error : ""; }
+
+int sb_fail(sb_error *err, const char *message) {
+    char *copy = dup_str(message ? message : "failed");
+    free(err->message);
+    err->message = copy;
+    return -1;
+}
+
+/* Ends an entry point: 0 is ok, else fills `out` with the reason. */
+static bool finish(int rc, sb_error *err, wit_string *out) {
+    if (rc == 0) {
+        free(err->message);
+        return true;
+    }
+    char *message = err->message;
+    if (!message) message = dup_str(last_error && *last_error ? last_error : "failed");
+    out->ptr = (uint8_t *)message;
+    out->len = strlen(message);
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+
+/* Pairs as C strings; the strings stay owned by `list`. */
+static sb_pair *pairs(c_guest_list_tuple2_string_string_t *list) {
+    sb_pair *out = malloc((list->len ? list->len : 1) * sizeof *out);
+    if (!out) abort();
+    for (size_t i = 0; i < list->len; i++) {
+        out[i].name = terminate(&list->ptr[i].f0);
+        out[i].value = terminate(&list->ptr[i].f1);
+    }
+    return out;
+}
+
+static const char *lookup(const sb_pair *list, size_t count, const char *name) {
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].name, name) == 0) return list[i].value;
+    return NULL;
+}
+
+#if defined(SB_EXPORT_HANDLER) || defined(SB_EXPORT_LOGGING)
+static void data_view(switchboard_socket_types_data_t *data, sb_data_type *kind,
+                      const char **bytes, size_t *len) {
+    /* json, text and binary share one layout: pointer and length. */
+    wit_string *s = &data->val.json;
+    *kind = (sb_data_type)data->tag;
+    *bytes = terminate(s);
+    *len = s->len;
+}
+
+/* A view of `in`, which stays owned by the caller; free `out->params`. */
+static void request_view(switchboard_socket_types_request_t *in, sb_request *out) {
+    out->connection = terminate(&in->connection);
+    out->request_id = terminate(&in->request_id);
+    data_view(&in->data, &out->kind, &out->data, &out->data_len);
+    out->user = NULL;
+    out->claims = NULL;
+    if (in->user.is_some) {
+        out->user = terminate(&in->user.val.id);
+        if (in->user.val.claims.is_some) out->claims = terminate(&in->user.val.claims.val);
+    }
+    out->params = pairs(&in->params);
+    out->param_count = in->params.len;
+}
+#endif
+
+const char *sb_param(const sb_request *req, const char *name) {
+    return lookup(req->params, req->param_count, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket                                                              */
+
+static bool make_data(sb_data_type kind, const void *bytes, size_t len,
+                      switchboard_socket_types_data_t *data) {
+    if (kind != SB_DATA_JSON && kind != SB_DATA_TEXT && kind != SB_DATA_BINARY) {
+        set_last_error(dup_str("a message is JSON, text or binary"));
+        return false;
+    }
+    data->tag = (uint8_t)kind;
+    data->val.json.ptr = (uint8_t *)bytes;
+    data->val.json.len = len;
+    return true;
+}
+
+int sb_send(sb_data_type kind, const void *data, size_t len) {
+    switchboard_socket_types_data_t message;
+    wit_string err;
+    if (!make_data(kind, data, len, &message)) return -1;
+    if (switchboard_socket_socket_send(&message, &err)) return 0;
+    set_last_error(take(&err));
+    return -1;
+}
+
+int sb_send_json(const char *json) { return sb_send(SB_DATA_JSON, json, strlen(json)); }
+int sb_send_text(const char *text) { return sb_send(SB_DATA_TEXT, text, strlen(text)); }
+int sb_send_binary(const void *bytes, size_t len) { return sb_send(SB_DATA_BINARY, bytes, len); }
+
+int sb_send_to(const char *const *users, size_t user_count, sb_data_type kind, const void *data,
+               size_t len) {
+    switchboard_socket_types_data_t message;
+    wit_string err;
+    if (!make_data(kind, data, len, &message)) return -1;
+    c_guest_list_string_t list = {malloc((user_count ? user_count : 1) * sizeof(wit_string)),
+                                  user_count};
+    if (!list.ptr) abort();
+    for (size_t i = 0; i < user_count; i++) list.ptr[i] = borrow(users[i]);
+    bool ok = switchboard_socket_socket_send_to(&list, &message, &err);
+    free(list.ptr);
+    if (ok) return 0;
+    set_last_error(take(&err));
+    return -1;
+}
+
+int sb_send_to_json(const char *const *users, size_t user_count, const char *json) {
+    return sb_send_to(users, user_count, SB_DATA_JSON, json, strlen(json));
+}
+int sb_send_to_text(const char *const *users, size_t user_count, const char *text) {
+    return sb_send_to(users, user_count, SB_DATA_TEXT, text, strlen(text));
+}
+int sb_send_to_binary(const char *const *users, size_t user_count, const void *bytes, size_t len) {
+    return sb_send_to(users, user_count, SB_DATA_BINARY, bytes, len);
+}
+
+bool sb_is_online(const char *user) {
+    wit_string u = borrow(user);
+    return switchboard_socket_socket_is_online(&u);
+}
+
+/* ------------------------------------------------------------------ */
+/* Store                                                               */
+
+char *sb_store_get(const char *key) {
+    wit_string k = borrow(key), value;
+    return switchboard_socket_store_get(&k, &value) ? take(&value) : NULL;
+}
+
+int sb_store_set(const char *key, const char *value) {
+    wit_string k = borrow(key), v = borrow(value), err;
+    if (switchboard_socket_store_set(&k, &v, &err)) return 0;
+    set_last_error(take(&err));
+    return -1;
+}
+
+bool sb_store_delete(const char *key) {
+    wit_string k = borrow(key);
+    return switchboard_socket_store_delete(&k);
+}
+
+int sb_store_set_add(const char *key, const char *member) {
+    wit_string k = borrow(key), m = borrow(member), err;
+    bool added;
+    if (switchboard_socket_store_set_add(&k, &m, &added, &err)) return added ? 1 : 0;
+    set_last_error(take(&err));
+    return -1;
+}
+
+bool sb_store_set_remove(const char *key, const char *member) {
+    wit_string k = borrow(key), m = borrow(member);
+    return switchboard_socket_store_set_remove(&k, &m);
+}
+
+char **sb_store_set_members(const char *key, size_t *count) {
+    wit_string k = borrow(key);
+    c_guest_list_string_t list;
+    switchboard_socket_store_set_members(&k, &list);
+    size_t bytes = (list.len + 1) * sizeof(char *);
+    for (size_t i = 0; i < list.len; i++) bytes += list.ptr[i].len + 1;
+    char **out = malloc(bytes);
+    if (out) {
+        char *text = (char *)(out + list.len + 1);
+        for (size_t i = 0; i < list.len; i++) {
+            out[i] = text;
+            if (list.ptr[i].len) memcpy(text, list.ptr[i].ptr, list.ptr[i].len);
+            text[list.ptr[i].len] = '\0';
+            text += list.ptr[i].len + 1;
+        }
+        out[list.len] = NULL;
+        if (count) *count = list.len;
+    }
+    c_guest_list_string_free(&list);
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP requests                                                       */
+
+const char *sb_query_param(const sb_http_request *req, const char *name) {
+    return lookup(req->query_params, req->query_param_count, name);
+}
+
+const char *sb_cookie(const sb_http_request *req, const char *name) {
+    return lookup(req->cookies, req->cookie_count, name);
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+const char *sb_header(const sb_http_request *req, const char *name) {
+    for (size_t i = 0; i < req->header_count; i++) {
+        const char *a = req->headers[i].name, *b = name;
+        while (*a && lower((unsigned char)*a) == lower((unsigned char)*b)) a++, b++;
+        if (!*a && !*b) return req->headers[i].value;
+    }
+    return NULL;
+}
+
+const char *sb_bearer_token(const sb_http_request *req) {
+    const char *value = sb_header(req, "authorization");
+    if (!value) return NULL;
+    static const char scheme[] = "bearer ";
+    for (size_t i = 0; i < sizeof scheme - 1; i++)
+        if (lower((unsigned char)value[i]) != scheme[i]) return NULL;
+    value += sizeof scheme - 1;
+    while (*value == ' ') value++;
+    return *value ? value : NULL;
+}
+
+int sb_set_user(sb_user *user, const char *id, const char *claims) {
+    free(user->id);
+    free(user->claims);
+    user->id = dup_str(id);
+    user->claims = claims ? dup_str(claims) : NULL;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exports                                                             */
+
+#ifdef SB_EXPORT_HANDLER
+#ifdef SB_HAS_CONFIG
+extern const sb_config sb_handler_config;
+#endif
+
+void exports_switchboard_socket_handler_config(
+    exports_switchboard_socket_handler_handler_config_t *ret) {
+#ifdef SB_HAS_CONFIG
+    ret->data_type = (switchboard_socket_types_data_type_t)sb_handler_config.data_type;
+    ret->timeout_seconds.is_some = sb_handler_config.timeout_seconds != SB_DEFAULT_TIMEOUT;
+    ret->timeout_seconds.val = sb_handler_config.timeout_seconds;
+#else
+    ret->data_type = SWITCHBOARD_SOCKET_TYPES_DATA_TYPE_JSON;
+    ret->timeout_seconds.is_some = false;
+    ret->timeout_seconds.val = 0;
+#endif
+}
+
+bool exports_switchboard_socket_handler_handle(exports_switchboard_socket_handler_request_t *req,
+                                               wit_string *out) {
+    sb_request view;
+    sb_error err = {NULL};
+    request_view(req, &view);
+    int rc = handle(&view, &err);
+    free((void *)view.params);
+    exports_switchboard_socket_handler_request_free(req);
+    return finish(rc, &err, out);
+}
+#endif
+
+#ifdef SB_EXPORT_AUTHENTICATE
+bool exports_switchboard_socket_authenticate_authenticate(
+    exports_switchboard_socket_authenticate_http_request_t *req,
+    exports_switchboard_socket_authenticate_option_user_t *ret, wit_string *out) {
+    sb_http_request view;
+    view.method = terminate(&req->method);
+    view.path = terminate(&req->path);
+    view.query = terminate(&req->query);
+    view.query_params = pairs(&req->query_params);
+    view.query_param_count = req->query_params.len;
+    view.headers = pairs(&req->headers);
+    view.header_count = req->headers.len;
+    view.cookies = pairs(&req->cookies);
+    view.cookie_count = req->cookies.len;
+    sb_user user = {NULL, NULL};
+    sb_error err = {NULL};
+    int rc = authenticate(&view, &user, &err);
+    free((void *)view.query_params);
+    free((void *)view.headers);
+    free((void *)view.cookies);
+    exports_switchboard_socket_authenticate_http_request_free(req);
+    ret->is_some = false;
+    if (rc == 0 && user.id) {
+        ret->is_some = true;
+        ret->val.id.ptr = (uint8_t *)user.id;
+        ret->val.id.len = strlen(user.id);
+        ret->val.claims.is_some = user.claims != NULL;
+        if (user.claims) {
+            ret->val.claims.val.ptr = (uint8_t *)user.claims;
+            ret->val.claims.val.len = strlen(user.claims);
+        }
+    } else {
+        free(user.id);
+        free(user.claims);
+    }
+    return finish(rc, &err, out);
+}
+#endif
+
+#ifdef SB_EXPORT_PRESENCE
+#ifndef SB_HAS_ON_ONLINE
+int on_online(const char *user, sb_error *err) {
+    (void)user, (void)err;
+    return 0;
+}
+#endif
+#ifndef SB_HAS_ON_OFFLINE
+int on_offline(const char *user, sb_error *err) {
+    (void)user, (void)err;
+    return 0;
+}
+#endif
+
+bool exports_switchboard_socket_presence_on_online(wit_string *user_id, wit_string *out) {
+    sb_error err = {NULL};
+    int rc = on_online(terminate(user_id), &err);
+    c_guest_string_free(user_id);
+    return finish(rc, &err, out);
+}
+
+bool exports_switchboard_socket_presence_on_offline(wit_string *user_id, wit_string *out) {
+    sb_error err = {NULL};
+    int rc = on_offline(terminate(user_id), &err);
+    c_guest_string_free(user_id);
+    return finish(rc, &err, out);
+}
+#endif
+
+#ifdef SB_EXPORT_LOGGING
+#ifdef SB_HAS_LOG_HOOKS
+extern const sb_hook_modes sb_log_hooks;
+#endif
+
+void exports_switchboard_socket_logging_hooks(exports_switchboard_socket_logging_hook_modes_t *ret) {
+#ifdef SB_HAS_LOG_HOOKS
+    ret->message_received = (switchboard_socket_types_hook_mode_t)sb_log_hooks.message_received;
+    ret->message_sent = (switchboard_socket_types_hook_mode_t)sb_log_hooks.message_sent;
+    ret->error = (switchboard_socket_types_hook_mode_t)sb_log_hooks.error;
+#else
+#define SB_MODE(has) ((has) ? SWITCHBOARD_SOCKET_TYPES_HOOK_MODE_HANDLE : SWITCHBOARD_SOCKET_TYPES_HOOK_MODE_INHERIT)
+#ifdef SB_HAS_ON_MESSAGE_RECEIVED
+    ret->message_received = SB_MODE(1);
+#else
+    ret->message_received = SB_MODE(0);
+#endif
+#ifdef SB_HAS_ON_MESSAGE_SENT
+    ret->message_sent = SB_MODE(1);
+#else
+    ret->message_sent = SB_MODE(0);
+#endif
+#ifdef SB_HAS_ON_ERROR
+    ret->error = SB_MODE(1);
+#else
+    ret->error = SB_MODE(0);
+#endif
+#endif
+}
+
+void exports_switchboard_socket_logging_on_message_received(
+    exports_switchboard_socket_logging_request_t *req) {
+#ifdef SB_HAS_ON_MESSAGE_RECEIVED
+    sb_request view;
+    request_view(req, &view);
+    on_message_received(&view);
+    free((void *)view.params);
+#endif
+    exports_switchboard_socket_logging_request_free(req);
+}
+
+void exports_switchboard_socket_logging_on_message_sent(
+    exports_switchboard_socket_logging_sent_message_t *message) {
+#ifdef SB_HAS_ON_MESSAGE_SENT
+    sb_sent_message view;
+    view.connection = message->connection.is_some ? terminate(&message->connection.val) : NULL;
+    view.user = message->user.is_some ? terminate(&message->user.val) : NULL;
+    data_view(&message->data, &view.kind, &view.data, &view.data_len);
+    on_message_sent(&view);
+#endif
+    exports_switchboard_socket_logging_sent_message_free(message);
+}
+
+void exports_switchboard_socket_logging_on_error(wit_string *error,
+                                                 exports_switchboard_socket_logging_request_t *req) {
+#ifdef SB_HAS_ON_ERROR
+    sb_request view;
+    if (req) request_view(req, &view);
+    on_error(terminate(error), req ? &view : NULL);
+    if (req) free((void *)view.params);
+#endif
+    c_guest_string_free(error);
+    if (req) exports_switchboard_socket_logging_request_free(req);
+}
+#endif

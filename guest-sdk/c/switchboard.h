@@ -1,0 +1,362 @@
+/*
+ * switchboard.h: write Switchboard WebSocket handlers in C.
+ *
+ * A source file under an app's `handlers/` folder becomes one component.
+ * It defines one or more of these entry points, with exactly these names
+ * and signatures (declared below); `guest-sdk/c/build` looks at which ones
+ * the file defines and exports the matching WIT interfaces, nothing else:
+ *
+ *   entry point                         exports      where
+ *   handle                              handler      any route
+ *   authenticate                        authenticate index.c or _middleware.c
+ *   on_online, on_offline               presence     index.c or _middleware.c
+ *   on_message_received, on_message_sent,
+ *   on_error, SB_LOG_HOOKS(...)         logging      any handler or _middleware.c
+ *
+ * Conventions used throughout:
+ * - Functions that can fail return 0 on success and -1 on failure; the
+ *   host's reason is then in sb_last_error().
+ * - Every string the SDK hands you is NUL-terminated and owned by the SDK:
+ *   it stays valid until your entry point returns. Copy what you keep.
+ * - Every string the SDK returns to you as `char *` was malloc'ed; free()
+ *   it.
+ */
+#ifndef SWITCHBOARD_H
+#define SWITCHBOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Data                                                                */
+
+/*
+ * How a payload is encoded. In SB_CONFIG it says how the host decodes
+ * frames for `handle` (SB_DATA_FRAME: text frames arrive as TEXT, binary
+ * as BINARY). A payload's kind is always JSON, TEXT or BINARY.
+ */
+typedef enum {
+    SB_DATA_JSON = 0, /* JSON text (default); bad JSON never reaches handle */
+    SB_DATA_TEXT = 1, /* UTF-8 text, not parsed */
+    SB_DATA_BINARY = 2, /* bytes, whatever the frame kind */
+    SB_DATA_FRAME = 3 /* keep the frame kind: TEXT or BINARY */
+} sb_data_type;
+
+/* A name and a value: route params, query params, headers, cookies. */
+typedef struct {
+    const char *name;
+    const char *value;
+} sb_pair;
+
+/* One incoming message. */
+typedef struct {
+    const char *connection; /* id of the connection that sent it */
+    const char *request_id; /* unique for every message */
+    sb_data_type kind;      /* SB_DATA_JSON, SB_DATA_TEXT or SB_DATA_BINARY */
+    const char *data;       /* the payload; NUL-terminated (binary too) */
+    size_t data_len;        /* its length in bytes, without the NUL */
+    const char *user;       /* the user id, or NULL when anonymous */
+    const char *claims;     /* the user's claims as JSON text, or NULL */
+    const sb_pair *params;  /* values of the route's [param] folders */
+    size_t param_count;
+} sb_request;
+
+/* The value of one route param, or NULL. */
+const char *sb_param(const sb_request *req, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+/* Where an entry point puts its failure reason. */
+typedef struct {
+    char *message;
+} sb_error;
+
+/*
+ * Sets the reason an entry point failed (copied) and returns -1, so
+ * `return sb_fail(err, "no such room");` works. An entry point that
+ * returns -1 without calling sb_fail fails with sb_last_error(), or
+ * "failed" when there is none.
+ */
+int sb_fail(sb_error *err, const char *message);
+
+/* The reason the last SDK call that returned -1 failed ("" if none). */
+const char *sb_last_error(void);
+
+/* ------------------------------------------------------------------ */
+/* Message handlers                                                    */
+
+/*
+ * Handles one message. Return 0, or fail with `return sb_fail(err, msg);`
+ * and the client receives {"error": msg}.
+ */
+int handle(const sb_request *req, sb_error *err);
+
+/* Handler options, read once when the component loads. */
+typedef struct {
+    sb_data_type data_type;
+    uint32_t timeout_seconds; /* SB_DEFAULT_TIMEOUT: the server's default */
+} sb_config;
+
+#define SB_DEFAULT_TIMEOUT 0
+
+/*
+ * Declares the data type and timeout of `handle`, at file scope:
+ *     SB_CONFIG(SB_DATA_TEXT, 5);
+ * Without it: SB_DATA_JSON and the server's default timeout.
+ */
+#define SB_CONFIG(data_type, timeout_seconds) \
+    const sb_config sb_handler_config = {(data_type), (timeout_seconds)}
+
+/* ------------------------------------------------------------------ */
+/* Sending (usable from every entry point)                            */
+
+/* The most users one sb_send_to* call may name. */
+#define SB_MAX_RECIPIENTS 100
+
+/*
+ * Sends to the current user on all their connections, or only to the
+ * current connection when it is anonymous. JSON and text go out as text
+ * frames, binary as a binary frame. The host checks that JSON is valid.
+ */
+int sb_send_json(const char *json);
+int sb_send_text(const char *text);
+int sb_send_binary(const void *bytes, size_t len);
+/* Any kind: SB_DATA_JSON, SB_DATA_TEXT or SB_DATA_BINARY. */
+int sb_send(sb_data_type kind, const void *data, size_t len);
+
+/*
+ * Sends to every open connection of each listed user (at most
+ * SB_MAX_RECIPIENTS; more is an error and nothing is sent). Users with
+ * no open connection are skipped.
+ */
+int sb_send_to_json(const char *const *users, size_t user_count, const char *json);
+int sb_send_to_text(const char *const *users, size_t user_count, const char *text);
+int sb_send_to_binary(const char *const *users, size_t user_count, const void *bytes,
+                      size_t len);
+int sb_send_to(const char *const *users, size_t user_count, sb_data_type kind,
+               const void *data, size_t len);
+
+/* True while the user has at least one open connection. */
+bool sb_is_online(const char *user);
+
+/* ------------------------------------------------------------------ */
+/* Store: small shared state kept by the host                          */
+/* Keys are at most 256 bytes and values 64 KiB.                       */
+
+/* The value (malloc'ed; free it), or NULL when the key is not set. */
+char *sb_store_get(const char *key);
+/* 0, or -1 when the key or value is too large or the store is full. */
+int sb_store_set(const char *key, const char *value);
+/* True if the key existed. */
+bool sb_store_delete(const char *key);
+/* 1 if the member was new, 0 if it was there already, -1 on error. */
+int sb_store_set_add(const char *key, const char *member);
+/* True if the member was in the set. */
+bool sb_store_set_remove(const char *key, const char *member);
+/*
+ * The members of a set as a NULL-terminated array of strings, in one
+ * allocation: free(members) frees it all. `count` (may be NULL) receives
+ * the number of members. Returns NULL only when out of memory.
+ */
+char **sb_store_set_members(const char *key, size_t *count);
+
+/* ------------------------------------------------------------------ */
+/* Authentication (socket/index or socket/_middleware)                 */
+
+/* The HTTP request that asked to upgrade to a WebSocket. */
+typedef struct {
+    const char *method;
+    const char *path;
+    const char *query;           /* raw, without `?` */
+    const sb_pair *query_params; /* decoded, in order */
+    size_t query_param_count;
+    const sb_pair *headers; /* names are lower case */
+    size_t header_count;
+    const sb_pair *cookies;
+    size_t cookie_count;
+} sb_http_request;
+
+/* The first query parameter, header (case-insensitive) or cookie with
+ * this name, or NULL. */
+const char *sb_query_param(const sb_http_request *req, const char *name);
+const char *sb_header(const sb_http_request *req, const char *name);
+const char *sb_cookie(const sb_http_request *req, const char *name);
+/* The token of an `Authorization: Bearer TOKEN` header, or NULL. */
+const char *sb_bearer_token(const sb_http_request *req);
+
+/* Who a connection belongs to; fill it with sb_set_user. */
+typedef struct {
+    char *id;
+    char *claims;
+} sb_user;
+
+/* Accept as user `id`, with `claims` (a JSON object as text, or NULL).
+ * Both are copied. Returns 0, or -1 when out of memory. */
+int sb_set_user(sb_user *user, const char *id, const char *claims);
+
+/*
+ * Decides who a new connection belongs to. Return 0 after sb_set_user to
+ * accept as that user, 0 alone to accept as anonymous, or
+ * `return sb_fail(err, reason);` to refuse with HTTP 401.
+ */
+int authenticate(const sb_http_request *req, sb_user *user, sb_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Presence (socket/index or socket/_middleware)                       */
+
+/*
+ * Called once when a user's first connection opens, and once when their
+ * last one closes. sb_send* inside goes to that user. Defining either one
+ * exports presence; the other then does nothing.
+ */
+int on_online(const char *user, sb_error *err);
+int on_offline(const char *user, sb_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Logging middleware (any handler or _middleware)                     */
+
+typedef enum {
+    SB_HOOK_INHERIT = 0, /* not handled here; look further up */
+    SB_HOOK_HANDLE = 1,  /* this hook runs instead of the default */
+    SB_HOOK_WRAP = 2,    /* this hook runs, and the default too */
+    SB_HOOK_DISABLE = 3  /* nothing runs for the routes that resolve here */
+} sb_hook_mode;
+
+typedef struct {
+    sb_hook_mode message_received;
+    sb_hook_mode message_sent;
+    sb_hook_mode error;
+} sb_hook_modes;
+
+/*
+ * Declares the mode of each logging hook, at file scope:
+ *     SB_LOG_HOOKS(SB_HOOK_WRAP, SB_HOOK_INHERIT, SB_HOOK_HANDLE);
+ * Without it, each hook this file defines is SB_HOOK_HANDLE and the
+ * others SB_HOOK_INHERIT.
+ */
+#define SB_LOG_HOOKS(message_received, message_sent, error) \
+    const sb_hook_modes sb_log_hooks = {(message_received), (message_sent), (error)}
+
+/* A message a component sent. */
+typedef struct {
+    const char *connection; /* set for an anonymous send, else NULL */
+    const char *user;       /* set for a send by or to a user, else NULL */
+    sb_data_type kind;
+    const char *data;
+    size_t data_len;
+} sb_sent_message;
+
+void on_message_received(const sb_request *req);
+void on_message_sent(const sb_sent_message *message);
+/* A handler or middleware failed; `req` is NULL when the failure was not
+ * about one message. */
+void on_error(const char *error, const sb_request *req);
+
+/* ------------------------------------------------------------------ */
+/* Text buffer                                                         */
+
+/*
+ * A growable NUL-terminated string, for building replies:
+ *     sb_buf out = SB_BUF_INIT;
+ *     sb_buf_add(&out, "{\"name\":");
+ *     sb_buf_add_json_string(&out, name);
+ *     sb_buf_add(&out, "}");
+ *     sb_send_json(sb_buf_str(&out));
+ *     sb_buf_free(&out);
+ * When memory runs out, `failed` is set and later adds do nothing.
+ */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+} sb_buf;
+
+#define SB_BUF_INIT {NULL, 0, 0, false}
+
+void sb_buf_add(sb_buf *buf, const char *text);
+void sb_buf_add_n(sb_buf *buf, const void *bytes, size_t len);
+void sb_buf_add_char(sb_buf *buf, char c);
+void sb_buf_add_int(sb_buf *buf, long long value);
+/* Adds `text` as a JSON string literal: quoted and escaped. */
+void sb_buf_add_json_string(sb_buf *buf, const char *text);
+void sb_buf_add_json_string_n(sb_buf *buf, const char *text, size_t len);
+/* The text so far; "" when empty. */
+const char *sb_buf_str(const sb_buf *buf);
+void sb_buf_free(sb_buf *buf);
+
+/* ------------------------------------------------------------------ */
+/* JSON helper                                                         */
+
+/*
+ * A piece of JSON text: not NUL-terminated, points into the text it was
+ * found in. The helper reads JSON in place and never allocates except
+ * where it returns `char *`. All functions return false or NULL on text
+ * that is not valid JSON.
+ */
+typedef struct {
+    const char *ptr;
+    size_t len;
+} sb_span;
+
+/* A span over a NUL-terminated string, or over a request's payload. */
+sb_span sb_span_of(const char *text);
+sb_span sb_request_span(const sb_request *req);
+
+/* The kind of a JSON value: '{', '[', '"', 'n' (null), 't', 'f' (true,
+ * false) or '0' (number); 0 when the span is not one valid JSON value. */
+char sb_json_kind(sb_span value);
+
+/* Finds top-level field `name` of a JSON object and sets `value` to its
+ * raw text (the last one if the name repeats). False if absent. */
+bool sb_json_field(sb_span object, const char *name, sb_span *value);
+
+/* Decodes a JSON string literal (escapes resolved, UTF-8). malloc'ed;
+ * NULL if `value` is not a string. */
+char *sb_json_decode_string(sb_span value);
+
+/* sb_json_field + sb_json_decode_string: a top-level string field,
+ * malloc'ed, or NULL when absent or not a string. */
+char *sb_json_get_string(sb_span object, const char *name);
+
+/* Iterates the elements of a JSON array:
+ *     sb_json_iter it; sb_span item;
+ *     if (sb_json_array(list, &it))
+ *         while (sb_json_next(&it, &item)) { ... }
+ * sb_json_next returns false at the end and on invalid JSON. */
+typedef struct {
+    const char *pos;
+    const char *end;
+    bool started;
+} sb_json_iter;
+
+bool sb_json_array(sb_span array, sb_json_iter *iter);
+bool sb_json_next(sb_json_iter *iter, sb_span *element);
+
+/*
+ * The elements of an array of strings, decoded, as a NULL-terminated
+ * array in one allocation (free it). NULL if `array` is not an array of
+ * strings. `count` (may be NULL) receives the number of elements.
+ */
+char **sb_json_strings(sb_span array, size_t *count);
+
+/*
+ * Appends `value` in canonical form: no whitespace, object keys sorted
+ * bytewise (a repeated key keeps its last value), strings re-escaped
+ * minimally, numbers as the shortest text that reads back the same.
+ * These are the bytes serde_json (the Rust SDK) writes for the same
+ * value. Returns false, appending nothing, on invalid JSON.
+ */
+bool sb_json_write_canonical(sb_buf *out, sb_span value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWITCHBOARD_H */

@@ -1,0 +1,18 @@
+// The conformance app's `_middleware`: authenticate and presence.
+import { socket, store } from "switchboard";
+
+export function authenticate(req) {
+  if (req.queryParam("deny") !== null) throw new Error("denied");
+  const id = req.queryParam("user");
+  if (id !== null) return { id, claims: { via: "conformance" } };
+  return null; // anonymous
+}
+
+export async function onOnline(user) {
+  await store.setAdd("online_seen", user);
+  await socket.send({ presence: "online", user });
+}
+
+export async function onOffline(user) {
+  await store.setAdd("offline_seen", user);
+}

@@ -1,0 +1,35 @@
+"""Conformance app, `index`: one operation per message, chosen by `op`."""
+
+from switchboard import socket, store
+
+
+def handle(req):
+    msg = req.data
+    op = msg.get("op") if isinstance(msg, dict) else None
+    if op == "echo":
+        user = req.user
+        socket.send({
+            "echo": msg,
+            "user": user.id if user else None,
+            "claims": user.claims if user else None,
+        })
+    elif op == "send_to":
+        users = msg["users"]
+        socket.to(users).send(msg["message"])
+        socket.send({"sent_to": len(users)})
+    elif op == "online":
+        user = msg["user"]
+        socket.send({"user": user, "online": socket.is_online(user)})
+    elif op == "fail":
+        raise RuntimeError("failed on purpose")
+    elif op == "store":
+        store.set(msg["key"], msg["value"])
+        socket.send({"stored": store.get(msg["key"])})
+    elif op == "members":
+        socket.send({"members": sorted(store.set_members(msg["key"]))})
+    elif op == "binary":
+        socket.send(bytes([0, 1, 2, 255]))
+    elif op == "text":
+        socket.send("plain text")
+    else:
+        raise ValueError("unknown op")

@@ -5,15 +5,13 @@
 //! `cargo bench -p switchboard --bench call [-- CALLS]` (default 10,000).
 //! Prints progress, a table, and one JSON line.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{median, micros, percentile};
 use switchboard::Limits;
 use switchboard::codec;
-use switchboard::hub::{ConnectionId, Hub, LocalHub, Outbound, Peer};
+use switchboard::runtime::Runtime;
 use switchboard::runtime::bindings::types::{Data, Request};
-use switchboard::runtime::{CallScope, Runtime};
-use switchboard::store::{AppStore, MemoryStore};
-use tokio::sync::{Notify, mpsc};
 
 fn main() -> anyhow::Result<()> {
     // As the server does: no native backtrace capture per trap.
@@ -44,40 +42,28 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         .load_file("index.wasm", &app.join("socket/index.wasm"))
         .await?;
 
-    let hub: Arc<dyn Hub> = Arc::new(LocalHub::new());
-    let id: ConnectionId = "bench".into();
-    let (queue, mut outbound) = mpsc::channel(1 << 16);
-    hub.join(Peer {
-        id: id.clone(),
-        user: None,
-        queue,
-        overflowed: Arc::new(Notify::new()),
-    })
-    .await;
-    let store: Arc<dyn AppStore> = Arc::new(MemoryStore::new());
-    let scope = CallScope::new(hub.clone(), store).for_connection(id.clone(), None);
+    let mut conn = common::OneConnection::new().await;
     let request = Request {
-        connection: id.to_string(),
+        connection: conn.id.to_string(),
         data: Data::Text("hello, switchboard".into()),
         request_id: "r".into(),
         user: None,
         params: Vec::new(),
     };
-
-    let wasm = measure("wasm", calls, &mut outbound, async || {
-        runtime
-            .handle(&component, scope.clone(), &request)
-            .await
-            .0
-            .unwrap();
-    })
-    .await;
-    let native = measure("native", calls, &mut outbound, async || {
-        // What the echo handler does, without Wasm: encode, then deliver.
-        let message = codec::encode(request.data.clone()).unwrap();
-        hub.send_to_connection(&id, message).await;
-    })
-    .await;
+    let (scope, hub, id) = (conn.scope.clone(), conn.hub.clone(), conn.id.clone());
+    let wasm = conn
+        .measure("wasm", calls, async || {
+            let (result, _) = runtime.handle(&component, scope.clone(), &request).await;
+            result.unwrap();
+        })
+        .await;
+    let native = conn
+        .measure("native", calls, async || {
+            // What the echo handler does, without Wasm: encode, then deliver.
+            let message = codec::encode(request.data.clone()).unwrap();
+            hub.send_to_connection(&id, message).await;
+        })
+        .await;
 
     let (w, n) = (median(&wasm), median(&native));
     println!();
@@ -109,43 +95,4 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         })
     );
     Ok(())
-}
-
-/// Times `calls` runs of `f` after a warm-up, draining the queue as it
-/// goes, with a progress line every tenth.
-async fn measure(
-    name: &str,
-    calls: usize,
-    outbound: &mut mpsc::Receiver<Outbound>,
-    f: impl AsyncFn(),
-) -> Vec<Duration> {
-    for _ in 0..calls.min(500) {
-        f().await;
-        while outbound.try_recv().is_ok() {}
-    }
-    let mut samples = Vec::with_capacity(calls);
-    for i in 0..calls {
-        let started = Instant::now();
-        f().await;
-        samples.push(started.elapsed());
-        let delivered = outbound.try_recv().expect("the call delivered its message");
-        assert_eq!(delivered.len(), "hello, switchboard".len());
-        if (i + 1) % (calls / 10).max(1) == 0 {
-            eprintln!("{name}: {}/{calls} calls", i + 1);
-        }
-    }
-    samples.sort();
-    samples
-}
-
-fn median(sorted: &[Duration]) -> Duration {
-    percentile(sorted, 0.5)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn micros(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e7).round() / 10.0
 }

@@ -3,6 +3,8 @@
 //! with that language's SDK, then measured for component size, compile
 //! time (cold, and from the compile cache) and the median fresh-instance
 //! call of `{"op":"echo"}`, which parses JSON, builds a reply and sends it.
+//! Calls are timed with the default 256 KiB kept resident per pool slot
+//! and with 16 MiB (`--keep-resident-kib 16384`).
 //!
 //! `cargo bench -p switchboard --bench languages [-- CALLS] [LANG...]`
 //! (default 2,000 calls; all of rust, js, ts, python and c). The SDKs must
@@ -43,9 +45,18 @@ struct Row {
     bytes: u64,
     cold: Duration,
     cached: Duration,
+    calls: Calls,
+    /// The same calls with 16 MiB kept resident.
+    calls_resident: Calls,
+}
+
+struct Calls {
     median: Duration,
     p99: Duration,
 }
+
+/// `--keep-resident-kib 16384`.
+const LARGE_RESIDENT: usize = 16 << 20;
 
 async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -58,7 +69,8 @@ async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
         let app = root.join("tests/conformance").join(lang);
         eprintln!("{lang}: building {} ...", app.display());
         switchboard::guest_build::build_app(&app, Some(&target))?;
-        rows.push(measure(lang, &app.join("socket/index.wasm"), calls).await?);
+        let wasm = app.join("socket/index.wasm");
+        rows.push(measure(lang, &wasm, calls).await?);
     }
     print_table(&rows, calls);
     Ok(())
@@ -67,16 +79,39 @@ async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
 async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Result<Row> {
     let cache =
         std::env::temp_dir().join(format!("switchboard-bench-{}-{lang}", std::process::id()));
-    let cold_runtime = Runtime::new(Limits::default(), Some(cache.clone()))?;
+    let runtime = Runtime::new(Limits::default(), Some(cache.clone()))?;
     let started = Instant::now();
-    cold_runtime.load_file("index.wasm", wasm).await?;
+    runtime.load_file("index.wasm", wasm).await?;
     let cold = started.elapsed();
     let runtime = Runtime::new(Limits::default(), Some(cache.clone()))?;
     let started = Instant::now();
-    let component = runtime.load_file("index.wasm", wasm).await?;
+    runtime.load_file("index.wasm", wasm).await?;
     let cached = started.elapsed();
     std::fs::remove_dir_all(&cache)?;
+    drop(runtime);
 
+    let resident = Limits {
+        keep_resident_bytes: LARGE_RESIDENT,
+        ..Limits::default()
+    };
+    Ok(Row {
+        lang,
+        bytes: std::fs::metadata(wasm)?.len(),
+        cold,
+        cached,
+        calls: time_calls(lang, wasm, calls, Limits::default()).await?,
+        calls_resident: time_calls(lang, wasm, calls, resident).await?,
+    })
+}
+
+async fn time_calls(
+    lang: &str,
+    wasm: &Path,
+    calls: usize,
+    limits: Limits,
+) -> anyhow::Result<Calls> {
+    let runtime = Runtime::new(limits, None)?;
+    let component = runtime.load_file("index.wasm", wasm).await?;
     let mut conn = common::OneConnection::new().await;
     let request = Request {
         connection: conn.id.to_string(),
@@ -92,11 +127,7 @@ async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Resul
             result.unwrap();
         })
         .await;
-    Ok(Row {
-        lang,
-        bytes: std::fs::metadata(wasm)?.len(),
-        cold,
-        cached,
+    Ok(Calls {
         median: median(&samples),
         p99: percentile(&samples, 0.99),
     })
@@ -104,17 +135,21 @@ async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Resul
 
 fn print_table(rows: &[Row], calls: usize) {
     println!();
-    println!("| language | component | compile, cold | from cache | call median | call p99 |");
+    println!(
+        "| language | component | compile, cold | from cache | call median (p99) | with 16 MiB resident |"
+    );
     println!("|---|--:|--:|--:|--:|--:|");
     for row in rows {
         println!(
-            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs | {} µs |",
+            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs ({}) | {} µs ({}) |",
             row.lang,
             row.bytes as f64 / 1024.0,
             row.cold.as_secs_f64() * 1e3,
             row.cached.as_secs_f64() * 1e3,
-            micros(row.median),
-            micros(row.p99),
+            micros(row.calls.median),
+            micros(row.calls.p99),
+            micros(row.calls_resident.median),
+            micros(row.calls_resident.p99),
         );
     }
     let json: Vec<_> = rows
@@ -125,8 +160,9 @@ fn print_table(rows: &[Row], calls: usize) {
                 "component_bytes": row.bytes,
                 "compile_cold_ms": row.cold.as_secs_f64() * 1e3,
                 "compile_cached_ms": row.cached.as_secs_f64() * 1e3,
-                "call_median_us": micros(row.median),
-                "call_p99_us": micros(row.p99),
+                "call_median_us": micros(row.calls.median),
+                "call_p99_us": micros(row.calls.p99),
+                "call_median_us_16mib_resident": micros(row.calls_resident.median),
             })
         })
         .collect();

@@ -20,6 +20,12 @@ pub struct Limits {
     pub max_sends_per_call: u32,
     /// Bytes one call may send, summed over its messages.
     pub max_send_bytes_per_call: usize,
+    /// Linear memory each pool slot keeps resident between calls. Pages a
+    /// call dirtied inside it are reset in place; the rest are released
+    /// and fault in again on the next call. Larger values make calls of
+    /// big guests (JavaScript, Python) cheaper, at up to this much memory
+    /// per slot that such a guest has used.
+    pub keep_resident_bytes: usize,
 }
 
 impl Default for Limits {
@@ -31,6 +37,7 @@ impl Default for Limits {
             max_concurrent_calls: 256,
             max_sends_per_call: 1000,
             max_send_bytes_per_call: 16 << 20,
+            keep_resident_bytes: 256 << 10,
         }
     }
 }

@@ -60,6 +60,11 @@ struct ServeArgs {
     /// Memory cap per component call, in MiB.
     #[arg(long, default_value_t = 64)]
     memory_limit_mib: usize,
+    /// Linear memory, in KiB, each instance-pool slot keeps resident
+    /// between calls. 4096 makes JavaScript calls about 2.5 times cheaper,
+    /// at up to that much resident memory per slot a JavaScript guest used.
+    #[arg(long, default_value_t = 256)]
+    keep_resident_kib: usize,
     /// Timeout of a call, in seconds, for components that declare none.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -118,6 +123,7 @@ impl ServeArgs {
         config.max_message_size = self.max_message_size;
         config.limits.fuel = self.fuel;
         config.limits.memory_bytes = self.memory_limit_mib << 20;
+        config.limits.keep_resident_bytes = self.keep_resident_kib << 10;
         config.limits.default_timeout = Duration::from_secs(self.timeout);
         config.limits.max_sends_per_call = self.max_sends_per_call;
         config.limits.max_send_bytes_per_call = self.max_send_bytes_per_call;

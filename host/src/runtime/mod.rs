@@ -26,9 +26,6 @@ use wasmtime::{Engine, PoolingAllocationConfig};
 /// yields from long-running guests.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Linear memory kept resident per pool slot between calls.
-const KEEP_RESIDENT: usize = 256 << 10;
-
 /// The engine, the linker with every host import, and the call limits.
 ///
 /// Owned by the server and shared by `Arc` with every connection and the
@@ -109,11 +106,10 @@ fn engine_config(limits: &Limits) -> wasmtime::Config {
         // Pages a call dirtied within this much of the start of memory are
         // reset in place (found with PAGEMAP_SCAN where the kernel has it);
         // the rest are decommitted, which costs page faults next call and
-        // TLB shootdowns now. 256 KiB holds the whole working set of a
-        // Rust guest built with a 64 KiB stack: its call costs 5.6 µs
-        // against 16 µs with 64 KiB resident. Each pool slot that ran such
-        // a guest keeps up to this much resident.
-        .linear_memory_keep_resident(KEEP_RESIDENT)
+        // TLB shootdowns now. The default 256 KiB holds the whole working
+        // set of a Rust guest built with a 64 KiB stack: its call costs
+        // 5.6 µs against 16 µs with 64 KiB resident.
+        .linear_memory_keep_resident(limits.keep_resident_bytes)
         .table_keep_resident(64 << 10);
     let mut config = wasmtime::Config::new();
     config

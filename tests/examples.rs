@@ -3,6 +3,7 @@
 use serde_json::json;
 use std::time::Duration;
 use switchboard_tests::{TestServer, app};
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn whisper_routes_by_action_and_recipient() {
@@ -57,4 +58,99 @@ async fn whisper_refuses_bad_names() {
         }
         other => panic!("expected a 401, got {:?}", other.map(|_| "a connection")),
     }
+}
+
+/// Each language's echo example sends every frame back as it came.
+async fn echoes_frames(example: &str) {
+    let server = TestServer::start(&app(example), |_| {}).await;
+    let mut client = server.connect().await;
+    for frame in [
+        Message::text("hello, switchboard"),
+        Message::text(r#"{"not": "parsed"}"#),
+        Message::binary(vec![0u8, 1, 2, 255]),
+    ] {
+        client.send(frame.clone()).await;
+        assert_eq!(client.recv().await, frame, "{example}");
+    }
+}
+
+#[tokio::test]
+async fn echo_in_rust() {
+    echoes_frames("examples/echo").await;
+}
+
+#[tokio::test]
+async fn echo_in_javascript() {
+    echoes_frames("examples/echo-js").await;
+}
+
+#[tokio::test]
+async fn echo_in_python() {
+    echoes_frames("examples/echo-python").await;
+}
+
+#[tokio::test]
+async fn echo_in_c() {
+    echoes_frames("examples/echo-c").await;
+}
+
+/// A conversation in the chat, which its Rust and TypeScript builds hold
+/// alike.
+async fn chat_conversation(example: &str) {
+    let server = TestServer::start(&app(example), |_| {}).await;
+    let mut ann = server.connect_with("/socket?name=ann", &[]).await;
+    assert_eq!(
+        ann.recv_json().await,
+        json!({"type": "online", "users": ["ann"]})
+    );
+    let mut bob = server.connect_with("/socket?name=bob", &[]).await;
+    let online = json!({"type": "online", "users": ["ann", "bob"]});
+    assert_eq!(bob.recv_json().await, online);
+    assert_eq!(ann.recv_json().await, online);
+
+    ann.send_json(json!({"action": "join", "room": "lobby"}))
+        .await;
+    assert_eq!(
+        ann.recv_json().await,
+        json!({"type": "joined", "room": "lobby", "user": "ann", "members": ["ann"]})
+    );
+    bob.send_json(json!({"action": "join", "room": "lobby"}))
+        .await;
+    let joined =
+        json!({"type": "joined", "room": "lobby", "user": "bob", "members": ["ann", "bob"]});
+    assert_eq!(bob.recv_json().await, joined);
+    assert_eq!(ann.recv_json().await, joined);
+
+    ann.send_json(json!({"action": "say", "room": "lobby", "text": "hi bob"}))
+        .await;
+    let said = json!({"type": "message", "room": "lobby", "from": "ann", "text": "hi bob"});
+    assert_eq!(ann.recv_json().await, said);
+    assert_eq!(bob.recv_json().await, said);
+
+    assert_eq!(
+        bob.ask(json!({"action": "say", "room": "kitchen", "text": "anyone?"}))
+            .await,
+        json!({"error": "join kitchen first"})
+    );
+    drop(bob);
+    // Going offline leaves every room and updates the online list.
+    let left = ann.drain(Duration::from_millis(500)).await;
+    assert!(
+        left.contains(&json!({"type": "left", "room": "lobby", "user": "bob", "members": ["ann"]})),
+        "{example}: {left:?}"
+    );
+    assert!(
+        left.contains(&json!({"type": "online", "users": ["ann"]})),
+        "{example}: {left:?}"
+    );
+}
+
+#[tokio::test]
+async fn chat_in_rust() {
+    chat_conversation("examples/chat").await;
+}
+
+#[tokio::test]
+async fn chat_in_typescript() {
+    chat_conversation("examples/chat-ts").await;
 }

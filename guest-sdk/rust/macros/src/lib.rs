@@ -13,8 +13,9 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token, parse_macro_input};
 
-/// The WIT package, found next to this crate in the repository.
-const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../wit");
+/// The WIT package, read when this crate is compiled, so the generated
+/// code depends on no path on the machine that built the macros.
+const WIT: &str = include_str!("../../../../wit/socket.wit");
 
 /// Exports a function `fn(Request) -> Result<(), E>` as the component's
 /// message handler. Options: `data = "json" | "text" | "binary" | "frame"`
@@ -179,7 +180,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
     let world = format!("switchboard:socket/{world}");
     quote! {
         ::switchboard_guest::__private::wit_bindgen::generate!({
-            path: #WIT_DIR,
+            inline: #WIT,
             world: #world,
             runtime_path: "::switchboard_guest::__private::wit_bindgen::rt",
             with: {

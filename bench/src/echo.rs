@@ -34,7 +34,7 @@ pub struct EchoPlan {
     pub spin_every: Option<u64>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EchoResult {
     pub messages: u64,
     pub msgs_per_s: f64,

@@ -26,7 +26,7 @@ pub struct FanoutPlan {
     pub measure: Duration,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FanoutResult {
     pub fanouts: u64,
     /// Messages received in the window, and how many were sent for it.

@@ -6,7 +6,7 @@ use crate::procstat;
 use crate::servers::Running;
 use std::time::Duration;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IdlePoint {
     pub connections: usize,
     pub rss_before: u64,

@@ -59,6 +59,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write BENCHMARKS.md and the chart again from a results.json, with
+    /// the current findings, without measuring anything.
+    Render {
+        /// The results.json of an earlier run.
+        results: PathBuf,
+        /// Where to write [default: the repository root and bench/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Serve the plain tokio-tungstenite echo loop (started by the
     /// benchmark as a child process).
     PlainEcho {
@@ -69,9 +78,18 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::PlainEcho { listen }) = cli.command {
-        let runtime = tokio::runtime::Runtime::new()?;
-        return runtime.block_on(plain::serve(listen));
+    match cli.command {
+        Some(Command::PlainEcho { listen }) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            return runtime.block_on(plain::serve(listen));
+        }
+        Some(Command::Render { results, out }) => {
+            let report: report::Report = serde_json::from_slice(&std::fs::read(results)?)?;
+            let repo_layout = out.is_none();
+            let out = out.unwrap_or_else(setup::repo_root);
+            return output::write(&report, &out, repo_layout);
+        }
+        None => {}
     }
     let options = run::Options {
         smoke: cli.smoke,

@@ -176,16 +176,35 @@ fn markdown(report: &Report, chart: &str) -> String {
         m.open_files,
         m.pinning
     );
-    s += "Servers: **wasm** is Switchboard calling the components of `bench/app`; \
+    let _ = write!(
+        s,
+        "Servers: **wasm** is Switchboard calling the components of `bench/app`; \
           **native** is the same binary built with `--features bench-native` and run with \
           `--bench-native-handlers`, which replaces only the component call with Rust code \
-          (same routing, hub, queues and sockets); **node** is `bench/node/server.js` on the \
+          (same routing, hub, queues and sockets); both run with \
+          `RUST_LOG={}` (the built-in per-message access log off, as the other servers \
+          log nothing per message); **node** is `bench/node/server.js` on the \
           `ws` package; **plain** is a bare tokio-tungstenite echo loop with default settings. \
           Server CPU/msg is the server process's user + system time over the measured \
           window (from /proc/PID/stat) divided by the messages answered; the ratios are taken \
-          on it, because on two cores the load generator can be the bottleneck.\n\n";
+          on it, because on two cores the load generator can be the bottleneck.\n\n",
+        crate::servers::SERVER_LOG
+    );
     let _ = writeln!(s, "![Latency percentiles]({chart})\n");
     s += &tables(report);
+    if !report.notes.is_empty() {
+        s += "\n### Notes on this run\n\n";
+        for note in &report.notes {
+            let _ = writeln!(s, "- {note}");
+        }
+    }
+    let findings = crate::setup::repo_root().join("bench").join("findings.md");
+    if !report.smoke
+        && let Ok(text) = std::fs::read_to_string(findings)
+    {
+        s += "\n";
+        s += &text;
+    }
     s
 }
 
@@ -268,13 +287,16 @@ fn chart(report: &Report) -> String {
                 );
             }
         }
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x0 + group_w / 2.0,
-            height - bottom + 16.0,
-            name.replace('&', "&amp;")
-        );
+        // Long names break before " at " onto a second line.
+        for (line, text) in name.replacen(" at ", "\n at ", 1).lines().enumerate() {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x0 + group_w / 2.0,
+                height - bottom + 16.0 + line as f64 * 14.0,
+                text.replace('&', "&amp;")
+            );
+        }
     }
     for (i, kind) in [Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain]
         .iter()

@@ -5,10 +5,10 @@ use crate::fanout::FanoutResult;
 use crate::idle::IdlePoint;
 use crate::servers::Kind;
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Percentiles in microseconds.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Latency {
     pub samples: u64,
     pub p50_us: f64,
@@ -32,7 +32,7 @@ impl Latency {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EchoRow {
     pub scenario: String,
     pub server: Kind,
@@ -41,7 +41,7 @@ pub struct EchoRow {
     pub result: EchoResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FanoutRow {
     pub scenario: String,
     pub server: Kind,
@@ -51,13 +51,13 @@ pub struct FanoutRow {
     pub result: FanoutResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdleRow {
     pub server: Kind,
     pub points: Vec<IdlePoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunawayRow {
     /// `switchboard serve` flags that bound the runaway handler.
     pub flags: Vec<String>,
@@ -68,7 +68,7 @@ pub struct RunawayRow {
 }
 
 /// A measured ratio or figure and its target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub value: f64,
@@ -76,7 +76,7 @@ pub struct Check {
     pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cpu: String,
     pub cores: usize,
@@ -89,7 +89,7 @@ pub struct Machine {
     pub open_files: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub command: String,
     pub date: String,
@@ -100,6 +100,8 @@ pub struct Report {
     pub idle: Vec<IdleRow>,
     pub runaway: Option<RunawayRow>,
     pub checks: Vec<Check>,
+    /// What limited this run (for example the open-file limit).
+    pub notes: Vec<String>,
 }
 
 impl Report {

@@ -117,6 +117,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         }
     }
     sizes.idle.dedup();
+    let notes = match sizes.idle.last() {
+        Some(&last) if !options.smoke && last < 50_000 => vec![format!(
+            "The open-file limit is {files} and cannot be raised here (no privilege to \
+             raise the hard limit), so idle memory was measured at {last} connections, \
+             not 50,000."
+        )],
+        _ => Vec::new(),
+    };
     let mut report = Report {
         command: format!(
             "cargo run --release -p switchboard-bench -- {}",
@@ -132,6 +140,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         idle: Vec::new(),
         runaway: None,
         checks: Vec::new(),
+        notes,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -152,14 +161,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 /// cores or more.
 fn place_on_cores() -> (Option<usize>, String) {
     if procstat::cores() < 2 {
-        return (None, "not pinned (one core available)".into());
+        return (None, "Not pinned (one core available)".into());
     }
     match procstat::pin_to_core(1) {
         Ok(()) => (
             Some(0),
-            "server pinned to core 0, load generator to core 1 (sched_setaffinity)".into(),
+            "Server pinned to core 0, load generator to core 1 (sched_setaffinity)".into(),
         ),
-        Err(err) => (None, format!("not pinned ({err})")),
+        Err(err) => (None, format!("Not pinned ({err})")),
     }
 }
 

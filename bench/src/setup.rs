@@ -30,16 +30,22 @@ fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds `switchboard` (release, `bench-native`) and returns its path.
+/// Builds `switchboard` with `bench-native` in this program's own profile
+/// (release for measuring; a debug smoke run reuses the test builds) and
+/// returns its path.
 pub fn build_host(root: &Path) -> anyhow::Result<PathBuf> {
+    let (flags, profile): (&[&str], &str) = match cfg!(debug_assertions) {
+        false => (&["--release"], "release"),
+        true => (&[], "debug"),
+    };
     run(
         cargo()
             .current_dir(root)
-            .args(["build", "--release", "-p", "switchboard"])
-            .args(["--features", "bench-native"]),
-        "building switchboard with the bench-native feature",
+            .args(["build", "-p", "switchboard", "--features", "bench-native"])
+            .args(flags),
+        &format!("building switchboard ({profile}) with the bench-native feature"),
     )?;
-    Ok(target_dir(root).join("release").join("switchboard"))
+    Ok(target_dir(root).join(profile).join("switchboard"))
 }
 
 /// Compiles `bench/app`'s guest crates into `bench/app/socket`.

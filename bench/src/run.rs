@@ -126,12 +126,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         _ => Vec::new(),
     };
     let mut report = Report {
-        command: format!(
-            "cargo run --release -p switchboard-bench -- {}",
-            options.command
-        )
-        .trim_end()
-        .to_owned(),
+        command: match (options.command.is_empty(), cfg!(debug_assertions)) {
+            (true, false) => "cargo run --release -p switchboard-bench".to_owned(),
+            (true, true) => "cargo run -p switchboard-bench".to_owned(),
+            (false, false) => {
+                format!(
+                    "cargo run --release -p switchboard-bench -- {}",
+                    options.command
+                )
+            }
+            (false, true) => format!("cargo run -p switchboard-bench -- {}", options.command),
+        },
         date: setup::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
         smoke: options.smoke,
         machine: machine(pinning, files),

@@ -33,9 +33,11 @@ struct Sizes {
     measure: Duration,
 }
 
-/// `switchboard serve` flags for the runaway scenario: a fuel budget a
-/// hundred times what the echo handler needs, which stops a loop within
-/// a few milliseconds, and a one-second wall-clock limit behind it.
+/// `switchboard serve` flags for the runaway scenario: five million
+/// instructions of fuel, ample for a handler that does real work yet
+/// enough to stop a loop in one to two milliseconds here (the default, 500
+/// million, would hold a core for about 0.1 s per runaway message), and a
+/// one-second wall-clock limit behind it.
 const RUNAWAY_FLAGS: [&str; 4] = ["--fuel", "5000000", "--timeout", "1"];
 
 impl Sizes {

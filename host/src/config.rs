@@ -73,6 +73,14 @@ pub struct ServerConfig {
     /// Messages that may wait for one slow client before it is
     /// disconnected with 1008.
     pub outbound_queue: usize,
+    /// Bytes each connection reads from its socket at once. The buffer is
+    /// allocated and zeroed when the connection opens, so it is most of
+    /// an idle connection's memory; larger frames grow it as needed.
+    pub read_buffer_size: usize,
+    /// Bytes of outgoing frames gathered before they are written to the
+    /// socket; the writer flushes after each batch of queued messages
+    /// anyway.
+    pub write_buffer_size: usize,
     pub keepalive: Keepalive,
     pub limits: Limits,
     /// Where compiled components are cached; `None` disables the cache.
@@ -87,6 +95,10 @@ pub struct ServerConfig {
     /// Built-in JWT authentication, used when no component exports
     /// `authenticate`.
     pub jwt: Option<crate::jwt::JwtConfig>,
+    /// Answer with the benchmark's native handlers instead of calling
+    /// components (see `bench_native`).
+    #[cfg(feature = "bench-native")]
+    pub bench_native_handlers: bool,
 }
 
 impl ServerConfig {
@@ -97,6 +109,8 @@ impl ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_message_size: 1 << 20,
             outbound_queue: 1024,
+            read_buffer_size: 4 << 10,
+            write_buffer_size: 64 << 10,
             keepalive: Keepalive::default(),
             limits: Limits::default(),
             cache_dir: default_cache_dir(),
@@ -104,6 +118,8 @@ impl ServerConfig {
             watch: true,
             admin_listen: None,
             jwt: None,
+            #[cfg(feature = "bench-native")]
+            bench_native_handlers: false,
         }
     }
 }

@@ -50,7 +50,8 @@ struct Connection {
 /// socket is served. Dropped without being served, it leaves the hub.
 pub struct Registration {
     conn: Connection,
-    outbound: mpsc::Receiver<Outbound>,
+    /// Taken when the socket is served.
+    outbound: Option<mpsc::Receiver<Outbound>>,
     overflowed: Arc<Notify>,
     span: tracing::Span,
     registered: bool,
@@ -77,7 +78,7 @@ pub async fn register(shared: Arc<Shared>, user: Option<User>) -> Registration {
     };
     Registration {
         conn: Connection { id, shared, sender },
-        outbound,
+        outbound: Some(outbound),
         overflowed,
         span,
         registered: true,
@@ -86,46 +87,56 @@ pub async fn register(shared: Arc<Shared>, user: Option<User>) -> Registration {
 
 impl Registration {
     /// Serves the upgraded socket until either side closes it or the
-    /// server stops. `_done` is dropped on return, which shutdown waits for.
-    pub async fn serve(
-        mut self,
+    /// server stops. `done` is dropped on return, which shutdown waits for.
+    ///
+    /// The socket is split before the connection's future is built, so
+    /// that the future, which lives as long as the connection, holds two
+    /// handles rather than a copy of the whole socket.
+    pub fn serve(
+        self,
         socket: WebSocket,
+        stop: watch::Receiver<bool>,
+        done: mpsc::Sender<()>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let span = self.span.clone();
+        let (sink, stream) = socket.split();
+        self.run(sink, stream, stop, done).instrument(span)
+    }
+
+    async fn run(
+        mut self,
+        sink: SplitSink<WebSocket, Message>,
+        stream: SplitStream<WebSocket>,
         stop: watch::Receiver<bool>,
         _done: mpsc::Sender<()>,
     ) {
-        let span = self.span.clone();
-        async move {
-            tracing::info!("connected");
-            let (sink, stream) = socket.split();
-            let (control, control_rx) = mpsc::channel(4);
-            let outbound = std::mem::replace(&mut self.outbound, mpsc::channel(1).1);
-            let overflowed = self.overflowed.clone();
-            let mut writer =
-                tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
-            let close = self
-                .conn
-                .read_loop(stream, &control, stop, &mut writer)
-                .await;
+        tracing::info!("connected");
+        let (control, control_rx) = mpsc::channel(4);
+        let outbound = self.outbound.take().expect("a registration is served once");
+        let overflowed = self.overflowed.clone();
+        let mut writer =
+            tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
+        let close = self
+            .conn
+            .read_loop(stream, &control, stop, &mut writer)
+            .await;
 
-            self.leave().await;
-            if let Some((code, reason)) = close {
-                let _ = control.send(Control::Close(code, reason)).await;
-            }
-            drop(control);
-            // The reader may have seen the writer finish (and taken its
-            // output) already; otherwise wait, but a peer that reads
-            // nothing can block the writer for ever.
-            if !writer.is_finished()
-                && tokio::time::timeout(Duration::from_secs(5), &mut writer)
-                    .await
-                    .is_err()
-            {
-                writer.abort();
-            }
-            tracing::info!(close = ?close, "disconnected");
+        self.leave().await;
+        if let Some((code, reason)) = close {
+            let _ = control.send(Control::Close(code, reason)).await;
         }
-        .instrument(span)
-        .await
+        drop(control);
+        // The reader may have seen the writer finish (and taken its
+        // output) already; otherwise wait, but a peer that reads
+        // nothing can block the writer for ever.
+        if !writer.is_finished()
+            && tokio::time::timeout(Duration::from_secs(5), &mut writer)
+                .await
+                .is_err()
+        {
+            writer.abort();
+        }
+        tracing::info!(close = ?close, "disconnected");
     }
 }
 
@@ -170,8 +181,8 @@ impl Connection {
                     awaiting_pong = false;
                     match frame {
                         None => return None,
-                        Some(Ok(Message::Text(text))) => dispatch(&self.shared, &self.sender, Frame::Text(text)).await,
-                        Some(Ok(Message::Binary(bytes))) => dispatch(&self.shared, &self.sender, Frame::Binary(bytes)).await,
+                        Some(Ok(Message::Text(text))) => self.dispatch(Frame::Text(text)).await,
+                        Some(Ok(Message::Binary(bytes))) => self.dispatch(Frame::Binary(bytes)).await,
                         // Pings are answered by the protocol layer, and a
                         // close is echoed there before the stream ends.
                         Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => {}
@@ -193,6 +204,15 @@ impl Connection {
                 }
             }
         }
+    }
+}
+
+impl Connection {
+    /// Handles one frame. The call's future is several KiB (it holds the
+    /// component call's); boxing it for the length of the call keeps it
+    /// out of every idle connection's task.
+    async fn dispatch(&self, frame: Frame) {
+        Box::pin(dispatch(&self.shared, &self.sender, frame)).await
     }
 }
 

@@ -6,8 +6,8 @@ use crate::codec::{self, Frame};
 use crate::hub::ConnectionId;
 use crate::middleware;
 use crate::routing::Resolved;
-use crate::runtime::CallScope;
 use crate::runtime::bindings::types::{Request, User};
+use crate::runtime::{CallError, CallRecord, CallScope, Component};
 use crate::server::Shared;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,10 +57,7 @@ pub async fn dispatch(shared: &Arc<Shared>, sender: &Sender, frame: Frame) {
     let scope = scope.recording_sent(hooks.records_sent());
     async {
         middleware::message_received(shared, hooks, &scope, &route.name, &request).await;
-        let (result, record) = shared
-            .runtime
-            .handle(component, scope.clone(), &request)
-            .await;
+        let (result, record) = call(shared, component, scope.clone(), &request).await;
         if let Err(err) = &result {
             reply_error(shared, sender, &err.to_string()).await;
         }
@@ -81,6 +78,21 @@ pub async fn dispatch(shared: &Arc<Shared>, sender: &Sender, frame: Frame) {
     }
     .instrument(span)
     .await
+}
+
+/// Runs the handler: the component, or its native stand-in when the
+/// benchmark asked for one.
+async fn call(
+    shared: &Shared,
+    component: &Component,
+    scope: CallScope,
+    request: &Request,
+) -> (Result<(), CallError>, CallRecord) {
+    #[cfg(feature = "bench-native")]
+    if shared.config.bench_native_handlers {
+        return crate::bench_native::handle(component, scope, request).await;
+    }
+    shared.runtime.handle(component, scope, request).await
 }
 
 async fn reply_error(shared: &Shared, sender: &Sender, reason: &str) {

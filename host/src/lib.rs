@@ -18,6 +18,8 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+#[cfg(feature = "bench-native")]
+pub mod bench_native;
 pub mod check;
 pub mod codec;
 pub mod config;

@@ -77,6 +77,13 @@ struct ServeArgs {
     /// Messages queued for one client before it is disconnected with 1008.
     #[arg(long, default_value_t = 1024)]
     outbound_queue: usize,
+    /// Bytes read from a socket at once; most of an idle connection's
+    /// memory.
+    #[arg(long, default_value_t = 4 << 10)]
+    read_buffer_size: usize,
+    /// Bytes of outgoing frames gathered before a socket write.
+    #[arg(long, default_value_t = 64 << 10)]
+    write_buffer_size: usize,
     /// Seconds between keepalive pings.
     #[arg(long, default_value_t = 20)]
     keepalive_interval: u64,
@@ -112,6 +119,11 @@ struct ServeArgs {
     /// this address; keep it on loopback. Off by default.
     #[arg(long, value_name = "ADDR")]
     admin: Option<SocketAddr>,
+    /// Benchmark baseline: answer with native Rust handlers instead of
+    /// calling the components (only in builds with `bench-native`).
+    #[cfg(feature = "bench-native")]
+    #[arg(long)]
+    bench_native_handlers: bool,
 }
 
 impl ServeArgs {
@@ -128,10 +140,16 @@ impl ServeArgs {
         config.limits.max_sends_per_call = self.max_sends_per_call;
         config.limits.max_send_bytes_per_call = self.max_send_bytes_per_call;
         config.outbound_queue = self.outbound_queue;
+        config.read_buffer_size = self.read_buffer_size.max(64);
+        config.write_buffer_size = self.write_buffer_size;
         config.keepalive.interval = Duration::from_secs(self.keepalive_interval.max(1));
         config.keepalive.timeout = Duration::from_secs(self.keepalive_timeout.max(1));
         config.watch = !self.no_watch;
         config.admin_listen = self.admin;
+        #[cfg(feature = "bench-native")]
+        {
+            config.bench_native_handlers = self.bench_native_handlers;
+        }
         if self.no_cache {
             config.cache_dir = None;
         } else if let Some(dir) = self.cache_dir {

@@ -14,6 +14,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -136,7 +137,14 @@ impl Server {
             done,
         });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, router)
+        // Replies are small and written once per batch; Nagle's algorithm
+        // would hold them back waiting for an ACK.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {err}");
+            }
+        });
+        axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("shutting down");
@@ -182,9 +190,12 @@ async fn upgrade(
             return (refusal.status, body).into_response();
         }
     };
-    let limit = shared.config.max_message_size;
+    let config = &shared.config;
+    let ws = ws
+        .max_message_size(config.max_message_size)
+        .max_frame_size(config.max_message_size)
+        .read_buffer_size(config.read_buffer_size)
+        .write_buffer_size(config.write_buffer_size);
     let registration = connection::register(shared, user).await;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| registration.serve(socket, state.stop, state.done))
+    ws.on_upgrade(move |socket| registration.serve(socket, state.stop, state.done))
 }

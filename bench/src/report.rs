@@ -1,0 +1,195 @@
+//! Everything a run measured, and its ratios against the targets.
+
+use crate::echo::EchoResult;
+use crate::fanout::FanoutResult;
+use crate::idle::IdlePoint;
+use crate::servers::Kind;
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// Percentiles in microseconds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Latency {
+    pub samples: u64,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub max_us: f64,
+}
+
+impl Latency {
+    pub fn of(histogram: &Histogram<u64>) -> Latency {
+        let at = |q: f64| histogram.value_at_quantile(q) as f64;
+        Latency {
+            samples: histogram.len(),
+            p50_us: at(0.5),
+            p90_us: at(0.9),
+            p99_us: at(0.99),
+            p999_us: at(0.999),
+            max_us: histogram.max() as f64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EchoRow {
+    pub scenario: String,
+    pub server: Kind,
+    pub connections: usize,
+    pub bytes: usize,
+    pub result: EchoResult,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FanoutRow {
+    pub scenario: String,
+    pub server: Kind,
+    pub connections: usize,
+    pub recipients: usize,
+    pub rate: u32,
+    pub result: FanoutResult,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdleRow {
+    pub server: Kind,
+    pub points: Vec<IdlePoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunawayRow {
+    /// `switchboard serve` flags that bound the runaway handler.
+    pub flags: Vec<String>,
+    pub spin_every: u64,
+    pub result: EchoResult,
+    /// The same connections' p99 in scenario 1 (Wasm, no runaways).
+    pub baseline_p99_us: f64,
+}
+
+/// A measured ratio or figure and its target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub value: f64,
+    pub target: String,
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub kernel: String,
+    pub node: Option<String>,
+    /// How server and load generator were placed on cores.
+    pub pinning: String,
+    /// The open-file limit in force (it caps the connection counts).
+    pub open_files: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub command: String,
+    pub date: String,
+    pub smoke: bool,
+    pub machine: Machine,
+    pub echo: Vec<EchoRow>,
+    pub fanout: Vec<FanoutRow>,
+    pub idle: Vec<IdleRow>,
+    pub runaway: Option<RunawayRow>,
+    pub checks: Vec<Check>,
+    /// What limited this run (for example the open-file limit).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn echo(&self, scenario: &str, server: Kind) -> Option<&EchoResult> {
+        self.echo
+            .iter()
+            .find(|row| row.scenario == scenario && row.server == server)
+            .map(|row| &row.result)
+    }
+
+    /// Derives the ratios and figures the targets are about.
+    pub fn check(&mut self, echo_small: &str, echo_large: &[&str], fanout_big: &str) {
+        let mut checks = Vec::new();
+        let cpu = |report: &Report, scenario: &str, server| {
+            report.echo(scenario, server).map(|r| r.cpu_us_per_msg)
+        };
+        let mut ratio = |name: String, a: Option<f64>, b: Option<f64>, max: Option<f64>| {
+            if let (Some(a), Some(b)) = (a, b) {
+                let value = a / b;
+                checks.push(Check {
+                    name,
+                    value,
+                    target: max.map_or("report".into(), |m| format!("≤ {m}")),
+                    met: max.map(|m| value <= m),
+                });
+            }
+        };
+        let pairs: Vec<(&str, f64, f64)> = std::iter::once((echo_small, 1.6, 0.7))
+            .chain(echo_large.iter().map(|s| (*s, 1.25, 0.35)))
+            .collect();
+        for (scenario, native_max, node_max) in pairs {
+            let wasm = cpu(self, scenario, Kind::Wasm);
+            let name = |what: &str| format!("{scenario}: CPU/msg {what}");
+            ratio(
+                name("wasm/native"),
+                wasm,
+                cpu(self, scenario, Kind::Native),
+                Some(native_max),
+            );
+            ratio(
+                name("wasm/node"),
+                wasm,
+                cpu(self, scenario, Kind::Node),
+                Some(node_max),
+            );
+            let native = cpu(self, scenario, Kind::Native);
+            ratio(
+                name("native/plain"),
+                native,
+                cpu(self, scenario, Kind::Plain),
+                Some(1.0),
+            );
+            ratio(
+                name("node/plain"),
+                cpu(self, scenario, Kind::Node),
+                cpu(self, scenario, Kind::Plain),
+                None,
+            );
+        }
+        for row in self.fanout.iter().filter(|r| r.server == Kind::Wasm) {
+            let max = (row.scenario == fanout_big).then_some(5000.0);
+            checks.push(Check {
+                name: format!("{}: wasm p99 µs", row.scenario),
+                value: row.result.latency.p99_us,
+                target: max.map_or("report".into(), |m| format!("≤ {m}")),
+                met: max.map(|m| row.result.latency.p99_us <= m),
+            });
+        }
+        if let Some(wasm) = self.idle.iter().find(|r| r.server == Kind::Wasm)
+            && let Some(last) = wasm.points.last()
+        {
+            let kib = last.bytes_per_connection / 1024.0;
+            checks.push(Check {
+                name: format!("idle: wasm KiB per connection at {}", last.connections),
+                value: kib,
+                target: "≤ 8".into(),
+                met: (last.connections >= 50_000).then_some(kib <= 8.0),
+            });
+        }
+        if let Some(runaway) = &self.runaway {
+            let value = runaway.result.latency.p99_us / runaway.baseline_p99_us;
+            checks.push(Check {
+                name: "runaway: others' p99 / scenario 1 p99".into(),
+                value,
+                target: "≤ 2".into(),
+                met: Some(value <= 2.0),
+            });
+        }
+        self.checks = checks;
+    }
+}

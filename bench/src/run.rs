@@ -1,0 +1,313 @@
+//! The order of a run: build, place processes on cores, run every
+//! scenario against every server, and write the results.
+
+use crate::echo::{self, EchoPlan};
+use crate::fanout::{self, FanoutPlan};
+use crate::report::{EchoRow, FanoutRow, IdleRow, Machine, Report, RunawayRow};
+use crate::servers::{Kind, Programs};
+use crate::{idle, output, procstat, setup};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct Options {
+    pub smoke: bool,
+    pub seconds: u64,
+    pub out: Option<PathBuf>,
+    pub switchboard: Option<PathBuf>,
+    pub serve_args: Vec<String>,
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+    pub command: String,
+}
+
+/// How big each scenario is.
+struct Sizes {
+    /// (connections, bytes)
+    echo: Vec<(usize, usize)>,
+    /// (connections, recipients, fan-outs per second)
+    fanout: Vec<(usize, usize, u32)>,
+    idle: Vec<usize>,
+    /// (connections, one message in n is a runaway)
+    runaway: (usize, u64),
+    warmup: Duration,
+    measure: Duration,
+}
+
+/// `switchboard serve` flags for the runaway scenario: five million
+/// instructions of fuel, ample for a handler that does real work yet
+/// enough to stop a loop in one to two milliseconds here (the default, 500
+/// million, would hold a core for about 0.1 s per runaway message), and a
+/// one-second wall-clock limit behind it.
+const RUNAWAY_FLAGS: [&str; 4] = ["--fuel", "5000000", "--timeout", "1"];
+
+impl Sizes {
+    fn new(smoke: bool, seconds: u64) -> Sizes {
+        if smoke {
+            return Sizes {
+                echo: vec![(4, 20), (2, 16 << 10), (4, 16 << 10)],
+                fanout: vec![(20, 10, 20), (50, 10, 20)],
+                idle: vec![50, 100],
+                runaway: (4, 10),
+                warmup: Duration::from_millis(300),
+                measure: Duration::from_secs(1),
+            };
+        }
+        Sizes {
+            echo: vec![(100, 20), (10, 16 << 10), (200, 16 << 10)],
+            fanout: vec![(1_000, 100, 100), (10_000, 100, 100)],
+            idle: vec![10_000, 50_000],
+            runaway: (100, 100),
+            warmup: Duration::from_secs(seconds.div_ceil(2).min(3)),
+            measure: Duration::from_secs(seconds),
+        }
+    }
+}
+
+pub fn echo_name(connections: usize, bytes: usize) -> String {
+    match bytes {
+        20 => format!("echo {connections} × 20 B"),
+        n => format!("echo {connections} × {} KiB", n >> 10),
+    }
+}
+
+pub fn fanout_name(connections: usize, recipients: usize) -> String {
+    format!("fan-out to {recipients} at {connections} connections")
+}
+
+pub fn run(options: Options) -> anyhow::Result<()> {
+    let root = setup::repo_root();
+    let switchboard = match &options.switchboard {
+        Some(path) => path.clone(),
+        None => setup::build_host(&root)?,
+    };
+    let app_dir = setup::build_app(&root, &switchboard)?;
+    let node_dir = setup::node_baseline(&root)?;
+    let out = match (&options.out, options.smoke) {
+        (Some(out), _) => out.clone(),
+        (None, true) => std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), PathBuf::from)
+            .join("bench-smoke"),
+        (None, false) => root.clone(),
+    };
+    let log_dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(&log_dir)?;
+    let files = procstat::raise_open_files(200_000);
+    let (server_core, pinning) = place_on_cores();
+    eprintln!(
+        "== {pinning}; open-file limit {files}; server logs in {}",
+        log_dir.display()
+    );
+    let programs = Programs {
+        switchboard,
+        app_dir,
+        node_dir: node_dir.clone(),
+        bench: std::env::current_exe()?,
+        serve_args: options.serve_args.clone(),
+        log_dir,
+        server_core,
+    };
+    let mut sizes = Sizes::new(options.smoke, options.seconds);
+    // Server and load generator each hold one descriptor per connection.
+    let most = (files as usize).saturating_sub(500);
+    for step in &mut sizes.idle {
+        if *step > most {
+            eprintln!(
+                "== the open-file limit is {files}: idle memory measured at {most}, not {step}"
+            );
+            *step = most;
+        }
+    }
+    sizes.idle.dedup();
+    let notes = match sizes.idle.last() {
+        Some(&last) if !options.smoke && last < 50_000 => vec![format!(
+            "The open-file limit is {files} and cannot be raised here (no privilege to \
+             raise the hard limit), so idle memory was measured at {last} connections, \
+             not 50,000."
+        )],
+        _ => Vec::new(),
+    };
+    let mut report = Report {
+        command: match (options.command.is_empty(), cfg!(debug_assertions)) {
+            (true, false) => "cargo run --release -p switchboard-bench".to_owned(),
+            (true, true) => "cargo run -p switchboard-bench".to_owned(),
+            (false, false) => {
+                format!(
+                    "cargo run --release -p switchboard-bench -- {}",
+                    options.command
+                )
+            }
+            (false, true) => format!("cargo run -p switchboard-bench -- {}", options.command),
+        },
+        date: setup::output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        smoke: options.smoke,
+        machine: machine(pinning, files),
+        echo: Vec::new(),
+        fanout: Vec::new(),
+        idle: Vec::new(),
+        runaway: None,
+        checks: Vec::new(),
+        notes,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(scenarios(&programs, &options, &sizes, &mut report))?;
+    let (c, b) = sizes.echo[0];
+    let large: Vec<String> = sizes.echo[1..]
+        .iter()
+        .map(|&(c, b)| echo_name(c, b))
+        .collect();
+    let large: Vec<&str> = large.iter().map(String::as_str).collect();
+    let (fc, fr, _) = sizes.fanout[sizes.fanout.len() - 1];
+    report.check(&echo_name(c, b), &large, &fanout_name(fc, fr));
+    output::write(&report, &out, options.out.is_none() && !options.smoke)
+}
+
+/// Pins this process to core 1 and servers to core 0 when there are two
+/// cores or more.
+fn place_on_cores() -> (Option<usize>, String) {
+    if procstat::cores() < 2 {
+        return (None, "Not pinned (one core available)".into());
+    }
+    match procstat::pin_to_core(1) {
+        Ok(()) => (
+            Some(0),
+            "Server pinned to core 0, load generator to core 1 (sched_setaffinity)".into(),
+        ),
+        Err(err) => (None, format!("Not pinned ({err})")),
+    }
+}
+
+fn machine(pinning: String, open_files: u64) -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|v| v.trim_start_matches([' ', '\t', ':']))
+        })
+        .unwrap_or("unknown")
+        .to_owned();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let kib: f64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    Machine {
+        cpu,
+        cores: std::fs::read_to_string("/proc/cpuinfo")
+            .map_or(0, |c| c.matches("processor\t:").count()),
+        memory_gib: (kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        node: setup::output_of("node", &["--version"]),
+        pinning,
+        open_files,
+    }
+}
+
+async fn scenarios(
+    programs: &Programs,
+    options: &Options,
+    sizes: &Sizes,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let wanted = |scenario: &str| {
+        options.only.is_empty() || options.only.iter().any(|w| scenario.contains(w.as_str()))
+    };
+    let servers = |kinds: &[Kind]| -> Vec<Kind> {
+        kinds
+            .iter()
+            .copied()
+            .filter(|k| !options.skip.iter().any(|s| s == k.name()))
+            .filter(|k| *k != Kind::Node || programs.node_dir.is_some())
+            .collect()
+    };
+    let all = [Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain];
+    for &(connections, bytes) in &sizes.echo {
+        let scenario = echo_name(connections, bytes);
+        if wanted(&scenario) {
+            for server in servers(&all) {
+                eprintln!("-- {scenario} on {}", server.name());
+                let running = programs.start(server, &[])?;
+                let plan = EchoPlan {
+                    connections,
+                    bytes,
+                    warmup: sizes.warmup,
+                    measure: sizes.measure,
+                    spin_every: None,
+                };
+                let result = echo::run(&running, plan).await?;
+                report.echo.push(EchoRow {
+                    scenario: scenario.clone(),
+                    server,
+                    connections,
+                    bytes,
+                    result,
+                });
+            }
+        }
+    }
+    for &(connections, recipients, rate) in &sizes.fanout {
+        let scenario = fanout_name(connections, recipients);
+        if wanted("fanout") || wanted(&scenario) {
+            for server in servers(&[Kind::Wasm, Kind::Native, Kind::Node]) {
+                eprintln!("-- {scenario} on {}", server.name());
+                let running = programs.start(server, &[])?;
+                let plan = FanoutPlan {
+                    connections,
+                    recipients,
+                    rate,
+                    warmup: sizes.warmup,
+                    measure: sizes.measure,
+                };
+                let result = fanout::run(&running, plan).await?;
+                report.fanout.push(FanoutRow {
+                    scenario: scenario.clone(),
+                    server,
+                    connections,
+                    recipients,
+                    rate,
+                    result,
+                });
+            }
+        }
+    }
+    if wanted("idle") {
+        for server in servers(&[Kind::Wasm, Kind::Node, Kind::Plain]) {
+            eprintln!("-- idle memory on {}", server.name());
+            let running = programs.start(server, &[])?;
+            let points = idle::run(&running, &sizes.idle).await?;
+            report.idle.push(IdleRow { server, points });
+        }
+    }
+    if wanted("runaway") && !options.skip.iter().any(|s| s == "wasm") {
+        let (connections, spin_every) = sizes.runaway;
+        eprintln!(
+            "-- runaway neighbours on wasm ({})",
+            RUNAWAY_FLAGS.join(" ")
+        );
+        let running = programs.start(Kind::Wasm, &RUNAWAY_FLAGS)?;
+        let bytes = 20;
+        let plan = EchoPlan {
+            connections,
+            bytes,
+            warmup: sizes.warmup,
+            measure: sizes.measure,
+            spin_every: Some(spin_every),
+        };
+        let result = echo::run(&running, plan).await?;
+        let baseline = report.echo(&echo_name(connections, bytes), Kind::Wasm);
+        report.runaway = Some(RunawayRow {
+            flags: RUNAWAY_FLAGS.iter().map(|s| s.to_string()).collect(),
+            spin_every,
+            baseline_p99_us: baseline.map_or(f64::NAN, |b| b.latency.p99_us),
+            result,
+        });
+    }
+    Ok(())
+}

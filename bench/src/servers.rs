@@ -1,0 +1,175 @@
+//! The servers under test, each started as its own process pinned to the
+//! server core, so that its /proc figures are its own.
+
+use crate::procstat;
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The secret of the HS256 tokens the load generator signs.
+pub const JWT_SECRET: &str = "switchboard-bench-secret";
+
+/// The log filter of the Switchboard servers: the default `info`, less
+/// the built-in per-message access log (target `switchboard::messages`),
+/// since the other servers log nothing per message. That log line costs
+/// about 5 µs of server CPU per message.
+pub const SERVER_LOG: &str = "info,switchboard::messages=warn";
+
+/// Which server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Switchboard calling the bench app's components.
+    Wasm,
+    /// Switchboard with the `bench-native` handlers: same routing, hub,
+    /// queues and sockets, no component call.
+    Native,
+    /// Node with the `ws` package (bench/node).
+    Node,
+    /// A bare tokio-tungstenite echo loop with default settings.
+    Plain,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Wasm => "wasm",
+            Kind::Native => "native",
+            Kind::Node => "node",
+            Kind::Plain => "plain",
+        }
+    }
+}
+
+/// Where the programs are; found or built by `setup`.
+#[derive(Debug, Clone)]
+pub struct Programs {
+    /// `switchboard` built with the `bench-native` feature.
+    pub switchboard: PathBuf,
+    pub app_dir: PathBuf,
+    /// `bench/node`, when node and its packages are there.
+    pub node_dir: Option<PathBuf>,
+    /// This program, which serves the plain echo loop.
+    pub bench: PathBuf,
+    /// Flags added to every `switchboard serve`.
+    pub serve_args: Vec<String>,
+    /// Server logs go here.
+    pub log_dir: PathBuf,
+    /// The core servers are pinned to, if pinning is possible.
+    pub server_core: Option<usize>,
+}
+
+/// A running server; stopped on drop.
+pub struct Running {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    pub pid: u32,
+    child: Child,
+}
+
+impl Programs {
+    /// Starts a server of `kind` with extra `switchboard serve` flags, and
+    /// waits until it accepts connections.
+    pub fn start(&self, kind: Kind, extra: &[&str]) -> anyhow::Result<Running> {
+        let addr = free_port()?;
+        let listen = addr.to_string();
+        let mut command = match kind {
+            Kind::Wasm | Kind::Native => {
+                let mut command = Command::new(&self.switchboard);
+                command
+                    .arg("serve")
+                    .arg(&self.app_dir)
+                    .args(["--listen", &listen, "--no-watch"])
+                    .args(["--jwt-secret", JWT_SECRET, "--allow-anonymous"])
+                    .args(&self.serve_args)
+                    .args(extra)
+                    .env("RUST_BACKTRACE", "0")
+                    .env("RUST_LOG", SERVER_LOG);
+                if kind == Kind::Native {
+                    command.arg("--bench-native-handlers");
+                }
+                command
+            }
+            Kind::Node => {
+                let dir = self.node_dir.as_ref().context("node is not available")?;
+                let mut command = Command::new("node");
+                command
+                    .arg(dir.join("server.js"))
+                    .arg(addr.port().to_string())
+                    .arg(JWT_SECRET);
+                command
+            }
+            Kind::Plain => {
+                let mut command = Command::new(&self.bench);
+                command.args(["plain-echo", "--listen", &listen]);
+                command
+            }
+        };
+        let log = std::fs::File::create(self.log_dir.join(format!("{}.log", kind.name())))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if let Some(core) = self.server_core {
+            // SAFETY: between fork and exec only the affinity syscall runs.
+            unsafe {
+                command.pre_exec(move || procstat::pin_to_core(core));
+            }
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting the {} server", kind.name()))?;
+        let mut running = Running {
+            kind,
+            addr,
+            pid: child.id(),
+            child,
+        };
+        running.wait_ready()?;
+        Ok(running)
+    }
+}
+
+impl Running {
+    fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while TcpStream::connect(self.addr).is_err() {
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!("the {} server exited with {status}", self.kind.name());
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(120),
+                "the {} server did not listen within 120 s",
+                self.kind.name()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // SIGTERM first, so Switchboard closes its connections cleanly.
+        // SAFETY: kill with a pid we own and a valid signal.
+        unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback address with a port nothing listens on right now.
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?)
+}

@@ -1,0 +1,96 @@
+//! Builds what the benchmark runs: the host with its native handlers,
+//! the bench app's components, and the Node baseline's packages.
+
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (this crate lives in `bench/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench/ has a parent")
+        .to_path_buf()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    eprintln!("== {what}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start: {what}"))?;
+    anyhow::ensure!(status.success(), "{what} failed ({status})");
+    Ok(())
+}
+
+/// Builds `switchboard` with `bench-native` in this program's own profile
+/// (release for measuring; a debug smoke run reuses the test builds) and
+/// returns its path.
+pub fn build_host(root: &Path) -> anyhow::Result<PathBuf> {
+    let (flags, profile): (&[&str], &str) = match cfg!(debug_assertions) {
+        false => (&["--release"], "release"),
+        true => (&[], "debug"),
+    };
+    run(
+        cargo()
+            .current_dir(root)
+            .args(["build", "-p", "switchboard", "--features", "bench-native"])
+            .args(flags),
+        &format!("building switchboard ({profile}) with the bench-native feature"),
+    )?;
+    Ok(target_dir(root).join(profile).join("switchboard"))
+}
+
+/// Compiles `bench/app`'s guest crates into `bench/app/socket`.
+pub fn build_app(root: &Path, switchboard: &Path) -> anyhow::Result<PathBuf> {
+    let app = root.join("bench").join("app");
+    run(
+        Command::new(switchboard)
+            .arg("build")
+            .arg(&app)
+            .arg("--target-dir")
+            .arg(target_dir(root).join("guests")),
+        "building the bench app's components",
+    )?;
+    Ok(app)
+}
+
+/// Installs `bench/node`'s locked packages; `None` when node or npm is
+/// missing, and the Node baseline is then skipped.
+pub fn node_baseline(root: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let dir = root.join("bench").join("node");
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if !has("node") || !has("npm") {
+        eprintln!("== node or npm not found; skipping the Node ws baseline");
+        return Ok(None);
+    }
+    if !dir.join("node_modules").join("ws").is_dir() {
+        run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir),
+            "installing the Node baseline's packages (npm ci)",
+        )?;
+    }
+    Ok(Some(dir))
+}
+
+/// One line of a command's output, or `None`.
+pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}

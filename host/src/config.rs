@@ -20,11 +20,11 @@ pub struct Limits {
     pub max_sends_per_call: u32,
     /// Bytes one call may send, summed over its messages.
     pub max_send_bytes_per_call: usize,
-    /// Linear memory each pool slot keeps resident between calls. Pages a
-    /// call dirtied inside it are reset in place; the rest are released
-    /// and fault in again on the next call. Larger values make calls of
-    /// big guests (JavaScript, Python) cheaper, at up to this much memory
-    /// per slot that such a guest has used.
+    /// Linear memory each pool slot resets in place between calls; the
+    /// rest is released and faults in again on the next call. Where the
+    /// kernel lacks PAGEMAP_SCAN, all of it is reset after every call, so
+    /// larger values help big guests (JavaScript, Python) only there, at
+    /// up to this much resident memory per slot.
     pub keep_resident_bytes: usize,
 }
 

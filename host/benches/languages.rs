@@ -3,6 +3,9 @@
 //! with that language's SDK, then measured for component size, compile
 //! time (cold, and from the compile cache) and the median fresh-instance
 //! call of `{"op":"echo"}`, which parses JSON, builds a reply and sends it.
+//! Calls are timed with the default 256 KiB kept resident per pool slot
+//! and with 16 MiB (`--keep-resident-kib 16384`), which resets only the
+//! pages a call dirtied.
 //!
 //! `cargo bench -p switchboard --bench languages [-- CALLS] [LANG...]`
 //! (default 2,000 calls; all of rust, js, ts, python and c). The SDKs must
@@ -44,12 +47,17 @@ struct Row {
     cold: Duration,
     cached: Duration,
     calls: Calls,
+    /// The same calls with 16 MiB kept resident.
+    calls_resident: Calls,
 }
 
 struct Calls {
     median: Duration,
     p99: Duration,
 }
+
+/// `--keep-resident-kib 16384`.
+const LARGE_RESIDENT: usize = 16 << 20;
 
 async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -83,12 +91,17 @@ async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Resul
     std::fs::remove_dir_all(&cache)?;
     drop(runtime);
 
+    let resident = Limits {
+        keep_resident_bytes: LARGE_RESIDENT,
+        ..Limits::default()
+    };
     Ok(Row {
         lang,
         bytes: std::fs::metadata(wasm)?.len(),
         cold,
         cached,
         calls: time_calls(lang, wasm, calls, Limits::default()).await?,
+        calls_resident: time_calls(lang, wasm, calls, resident).await?,
     })
 }
 
@@ -123,17 +136,21 @@ async fn time_calls(
 
 fn print_table(rows: &[Row], calls: usize) {
     println!();
-    println!("| language | component | compile, cold | from cache | call median | call p99 |");
+    println!(
+        "| language | component | compile, cold | from cache | call median (p99) | with 16 MiB resident |"
+    );
     println!("|---|--:|--:|--:|--:|--:|");
     for row in rows {
         println!(
-            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs | {} µs |",
+            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs ({}) | {} µs ({}) |",
             row.lang,
             row.bytes as f64 / 1024.0,
             row.cold.as_secs_f64() * 1e3,
             row.cached.as_secs_f64() * 1e3,
             micros(row.calls.median),
             micros(row.calls.p99),
+            micros(row.calls_resident.median),
+            micros(row.calls_resident.p99),
         );
     }
     let json: Vec<_> = rows
@@ -146,6 +163,7 @@ fn print_table(rows: &[Row], calls: usize) {
                 "compile_cached_ms": row.cached.as_secs_f64() * 1e3,
                 "call_median_us": micros(row.calls.median),
                 "call_p99_us": micros(row.calls.p99),
+                "call_median_us_16mib_resident": micros(row.calls_resident.median),
             })
         })
         .collect();

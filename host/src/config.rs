@@ -21,10 +21,10 @@ pub struct Limits {
     /// Bytes one call may send, summed over its messages.
     pub max_send_bytes_per_call: usize,
     /// Linear memory each pool slot resets in place between calls; the
-    /// rest is released and faults in again on the next call. Where the
-    /// kernel lacks PAGEMAP_SCAN, all of it is reset after every call, so
-    /// larger values help big guests (JavaScript, Python) only there, at
-    /// up to this much resident memory per slot.
+    /// rest is released and faults in again on the next call. Above
+    /// 256 KiB, only the pages a call dirtied are reset (where the kernel
+    /// has PAGEMAP_SCAN), which makes big guests (JavaScript, Python)
+    /// cheaper to call, at up to this much resident memory per slot.
     pub keep_resident_bytes: usize,
 }
 

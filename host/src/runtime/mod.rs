@@ -26,6 +26,17 @@ use wasmtime::{Engine, PoolingAllocationConfig};
 /// yields from long-running guests.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Up to this much resident memory per slot, resetting all of it after a
+/// call is cheaper than asking the kernel which pages the call dirtied:
+/// the echo handler costs 5.6 µs per fresh call this way and 6.7 µs with
+/// the scan. Beyond it (big guests, `--keep-resident-kib`), the scan
+/// wins: a JavaScript handler costs 136 µs with it and 337 µs without.
+/// The default keeps small guests on the fast path, which is why Rust
+/// guests are linked with a small stack (see `guest_build`): with Rust's
+/// 1 MiB stack placed before the data, a handler's working set lies past
+/// 256 KiB and the call costs 16 µs.
+const WHOLESALE_RESET_MAX: usize = 256 << 10;
+
 /// The engine, the linker with every host import, and the call limits.
 ///
 /// Owned by the server and shared by `Arc` with every connection and the
@@ -104,16 +115,14 @@ fn engine_config(limits: &Limits) -> wasmtime::Config {
         .max_component_instance_size(4 << 20)
         .max_core_instance_size(4 << 20)
         // After a call, a slot resets linear memory in place up to this
-        // much and releases the rest, which then faults in again. Where
-        // the kernel has PAGEMAP_SCAN (Linux 6.7+), only the pages the
-        // call dirtied are reset: the echo handler costs 6.7 µs per fresh
-        // call, a JavaScript handler 136 µs instead of 337 µs. Without
-        // it, the whole resident part is reset, which is why Rust guests
-        // are linked with a small stack (see guest_build): 5.6 µs, against
-        // 16 µs for a 1 MiB stack.
+        // much and releases the rest, which then faults in again.
         .linear_memory_keep_resident(limits.keep_resident_bytes)
-        .table_keep_resident(64 << 10)
-        .pagemap_scan(wasmtime::Enabled::Auto);
+        .table_keep_resident(64 << 10);
+    if limits.keep_resident_bytes > WHOLESALE_RESET_MAX {
+        // Reset only the pages a call dirtied, found with the kernel's
+        // PAGEMAP_SCAN where it has it (Linux 6.7+).
+        pool.pagemap_scan(wasmtime::Enabled::Auto);
+    }
     let mut config = wasmtime::Config::new();
     config
         .allocation_strategy(pool)

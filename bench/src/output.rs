@@ -164,8 +164,8 @@ fn markdown(report: &Report, chart: &str) -> String {
         s,
         "Produced by `{}` on {}.\n\n\
          Machine: {}, {} cores, {} GiB, Linux {}, node {}, open-file limit {}. {}. \
-         Other work was running on the machine, so absolute numbers are noisy; \
-         the ratios compare servers measured in the same run.\n\n",
+         This is a shared virtual machine, so absolute numbers move between \
+         runs; the ratios compare servers measured in the same run.\n\n",
         report.command,
         report.date,
         m.cpu,

@@ -1,52 +1,35 @@
 // The conformance app's `index` route: one operation per message, chosen
-// by its `op` field (tests/conformance/README.md). JSON replies are written
-// in the Rust version's canonical form (sorted keys), so the bytes match.
-import { rawJson, socket, store, type Request } from "switchboard";
-import { canonical, field, parse, sortBytes, str, write, type Tree } from "../lib/canonical.ts";
+// by its `op` field (tests/conformance/README.md).
+import { socket, store, type Request } from "switchboard";
 
-type Op = (msg: Tree, req: Request) => Promise<void>;
+type Message = Record<string, any>;
+type Op = (data: Message, req: Request<Message>) => Promise<void>;
 
 const ops: Record<string, Op> = {
-  async echo(msg, req) {
-    const claims = req.user?.claims == null ? "null" : canonical(req.user.claims);
-    const user = req.user ? JSON.stringify(req.user.id) : "null";
-    await socket.send(rawJson(`{"claims":${claims},"echo":${write(msg)},"user":${user}}`));
+  async echo(data, { user }) {
+    await socket.send({ echo: data, user: user?.id ?? null, claims: user?.claims ?? null });
   },
 
-  async send_to(msg) {
-    const users = field(msg, "users");
-    const ids = users && "array" in users ? users.array.map(str) : undefined;
-    if (!ids || ids.some((id) => id === undefined)) throw new Error("users must be an array of strings");
-    const message = field(msg, "message");
-    await socket.to(ids as string[]).send(rawJson(message ? write(message) : "null"));
-    await socket.send(rawJson(`{"sent_to":${ids.length}}`));
+  async send_to({ users, message }) {
+    await socket.to(users as string[]).send(message);
+    await socket.send({ sent_to: users.length });
   },
 
-  async online(msg) {
-    const user = field(msg, "user");
-    const id = str(user);
-    const on = id !== undefined && (await socket.isOnline(id));
-    await socket.send(rawJson(`{"online":${on},"user":${user ? write(user) : "null"}}`));
+  async online({ user }) {
+    await socket.send({ user, online: await socket.isOnline(user as string) });
   },
 
   async fail() {
     throw new Error("failed on purpose");
   },
 
-  async store(msg) {
-    const key = str(field(msg, "key"));
-    const value = str(field(msg, "value"));
-    if (key === undefined || value === undefined) throw new Error("key and value must be strings");
-    await store.set(key, value);
-    const stored = await store.get(key);
-    await socket.send(rawJson(`{"stored":${JSON.stringify(stored)}}`));
+  async store({ key, value }) {
+    await store.set(key as string, value as string);
+    await socket.send({ stored: await store.get(key as string) });
   },
 
-  async members(msg) {
-    const key = str(field(msg, "key"));
-    if (key === undefined) throw new Error("key must be a string");
-    const members = sortBytes(await store.setMembers(key));
-    await socket.send(rawJson(`{"members":${JSON.stringify(members)}}`));
+  async members({ key }) {
+    await socket.send({ members: await store.setMembers(key as string) });
   },
 
   async binary() {
@@ -58,10 +41,8 @@ const ops: Record<string, Op> = {
   },
 };
 
-export default async function (req: Request): Promise<void> {
-  const msg = parse(req.raw as string);
-  const op = str(field(msg, "op"));
-  const run = op !== undefined && Object.hasOwn(ops, op) ? ops[op] : undefined;
-  if (!run) throw new Error("unknown op");
-  await run(msg, req);
+export default async function (req: Request<Message>): Promise<void> {
+  const op = Object.hasOwn(ops, req.data.op) ? ops[req.data.op] : undefined;
+  if (!op) throw new Error("unknown op");
+  await op(req.data, req);
 }

@@ -1,11 +1,9 @@
 // The conformance app's `[room]/action_text` route: the text data type and
-// route params. Replies {"raw": <the frame's text>, "room": <param>}, keys
-// sorted as the Rust version writes them.
-import { rawJson, socket, type Config, type Request } from "switchboard";
+// route params.
+import { socket, type Config, type Request } from "switchboard";
 
 export const config: Config = { type: "text", timeout: 5 };
 
 export default async function ({ data, params }: Request<string>): Promise<void> {
-  const room = params.room === undefined ? "null" : JSON.stringify(params.room);
-  await socket.send(rawJson(`{"raw":${JSON.stringify(data)},"room":${room}}`));
+  await socket.send({ room: params.room, raw: data });
 }

@@ -69,13 +69,6 @@ async fn echo_of(client: &mut switchboard_tests::Client, text: &str) -> String {
 async fn dev_rebuilds_changed_sources_and_keeps_serving_through_a_failed_build() {
     let temp = app_subset(&app("examples/echo"), &[]);
     copy_echo_sources(&temp.0);
-    let target = switchboard_tests::guest_target_dir();
-    switchboard::guest_build::build_app(&temp.0, Some(&target)).unwrap();
-    let server = TestServer::start(&temp.0, |_| {}).await;
-    let _sources = switchboard::dev::watch_sources(&temp.0, Some(target)).unwrap();
-    let mut client = server.connect().await;
-    assert_eq!(echo_of(&mut client, "hi").await, "hi");
-
     let lib = temp.0.join("handlers/index/src/lib.rs");
     let original = std::fs::read_to_string(&lib).unwrap();
     let v2 = original.replace(
@@ -83,16 +76,50 @@ async fn dev_rebuilds_changed_sources_and_keeps_serving_through_a_failed_build()
         "Data::Text(text) => socket::send(format!(\"v2:{text}\"))",
     );
     assert_ne!(v2, original);
-    std::fs::write(&lib, &v2).unwrap();
+    let broken = format!("{v2}\nthis is not rust");
+    dev_loop(&temp.0, &lib, &v2, &broken).await;
+}
+
+#[tokio::test]
+async fn dev_rebuilds_javascript_sources() {
+    let temp = app_subset(&app("examples/echo-js"), &[]);
+    let source = temp.0.join("handlers/index.js");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    let original = std::fs::read_to_string(
+        switchboard_tests::repo_root().join("examples/echo-js/handlers/index.js"),
+    )
+    .unwrap();
+    std::fs::write(&source, &original).unwrap();
+    let v2 = original.replace(
+        "await socket.send(data);",
+        "await socket.send(typeof data === \"string\" ? \"v2:\" + data : data);",
+    );
+    assert_ne!(v2, original);
+    let broken = format!("{v2}\nthis is not javascript(");
+    dev_loop(&temp.0, &source, &v2, &broken).await;
+}
+
+/// Builds and serves the echo app at `app_dir` under the dev loop's source
+/// watch, then writes `v2` to `source` and waits for its reply, writes
+/// `broken` and checks that v2 keeps serving, and recovers with v3.
+async fn dev_loop(app_dir: &Path, source: &Path, v2: &str, broken: &str) {
+    let target = switchboard_tests::guest_target_dir();
+    switchboard::guest_build::build_app(app_dir, Some(&target)).unwrap();
+    let server = TestServer::start(app_dir, |_| {}).await;
+    let _sources = switchboard::dev::watch_sources(app_dir, Some(target)).unwrap();
+    let mut client = server.connect().await;
+    assert_eq!(echo_of(&mut client, "hi").await, "hi");
+
+    std::fs::write(source, v2).unwrap();
     wait_for_echo(&mut client, "v2:hi").await;
 
     // A build that fails leaves v2 serving.
-    std::fs::write(&lib, format!("{v2}\nthis is not rust")).unwrap();
+    std::fs::write(source, broken).unwrap();
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(echo_of(&mut client, "hi").await, "v2:hi");
     }
-    std::fs::write(&lib, v2.replace("v2:", "v3:")).unwrap();
+    std::fs::write(source, v2.replace("v2:", "v3:")).unwrap();
     wait_for_echo(&mut client, "v3:hi").await;
 }
 

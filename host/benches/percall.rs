@@ -8,8 +8,8 @@
 //! - `metered/no-wasi` and `unmetered/no-wasi`: the same source built for
 //!   `wasm32-unknown-unknown`, so the component imports no WASI at all.
 //!
-//! `cargo bench -p switchboard --bench percall`; `-- --test` runs each
-//! variant once (the CI smoke run).
+//! `cargo bench -p switchboard --bench percall`; `cargo test -p
+//! switchboard --bench percall` runs each variant once (the CI smoke run).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::{Path, PathBuf};

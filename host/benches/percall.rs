@@ -51,7 +51,7 @@ fn plain_guest() -> Vec<u8> {
         .arg(target_dir())
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            format!("-C link-arg=-zstack-size={}", guest_build::STACK_SIZE),
+            guest_build::stack_size_rustflags(),
         )
         .status()
         .expect("cargo runs");

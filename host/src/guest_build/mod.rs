@@ -10,11 +10,10 @@
 mod rust;
 mod sdk;
 
-pub use rust::{STACK_SIZE, TARGET};
-pub use sdk::{Language, is_app_source, sdk_dir};
+pub use rust::{STACK_SIZE, stack_size_rustflags};
+pub use sdk::is_app_source;
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// One component written by a build.
 #[derive(Debug, Clone)]
@@ -42,29 +41,4 @@ pub fn build_app(app_dir: &Path, target_dir: Option<&Path>) -> anyhow::Result<Ve
         );
     }
     Ok(built)
-}
-
-/// Writes a component to `socket/<route>.wasm` through a temporary file
-/// and a rename, so a server watching the folder never sees half a file.
-/// Same bytes leave the file alone, apart from its modification time.
-fn install(app_dir: &Path, route: &str, bytes: &[u8]) -> anyhow::Result<Built> {
-    let dest = app_dir.join("socket").join(format!("{route}.wasm"));
-    let changed = std::fs::read(&dest).map_or(true, |old| old != bytes);
-    if changed {
-        let parent = dest.parent().expect("under socket/");
-        std::fs::create_dir_all(parent)?;
-        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &dest)?;
-    } else {
-        std::fs::File::options()
-            .write(true)
-            .open(&dest)?
-            .set_modified(SystemTime::now())?;
-    }
-    Ok(Built {
-        route: route.to_owned(),
-        path: dest,
-        changed,
-    })
 }

@@ -13,7 +13,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::{Built, install};
+use super::Built;
 
 /// The target guests are built for.
 pub const TARGET: &str = "wasm32-wasip2";
@@ -135,4 +135,29 @@ fn wasm_artifact(message: &Value) -> Option<(PathBuf, PathBuf)> {
             PathBuf::from(wasm),
         )
     })
+}
+
+/// Writes a component to `socket/<route>.wasm` through a temporary file
+/// and a rename, so a server watching the folder never sees half a file.
+/// Same bytes leave the file alone.
+fn install(app_dir: &Path, route: &str, bytes: &[u8]) -> anyhow::Result<Built> {
+    let dest = app_dir.join("socket").join(format!("{route}.wasm"));
+    let changed = std::fs::read(&dest).map_or(true, |old| old != bytes);
+    if changed {
+        let parent = dest.parent().expect("under socket/");
+        std::fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &dest)?;
+    }
+    Ok(Built {
+        route: route.to_owned(),
+        path: dest,
+        changed,
+    })
+}
+
+/// The rustflags that give a guest a stack of [`STACK_SIZE`] bytes.
+pub fn stack_size_rustflags() -> String {
+    format!("-C link-arg=-zstack-size={STACK_SIZE}")
 }

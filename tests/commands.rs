@@ -136,3 +136,34 @@ async fn wait_for_echo(client: &mut switchboard_tests::Client, expected: &str) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[test]
+fn sdk_builds_skip_routes_whose_inputs_did_not_change() {
+    let temp = app_subset(&app("examples/echo-c"), &[]);
+    let source = temp.0.join("handlers/index.c");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::copy(
+        switchboard_tests::repo_root().join("examples/echo-c/handlers/index.c"),
+        &source,
+    )
+    .unwrap();
+    let built_at = |app: &Path| {
+        let built = switchboard::guest_build::build_app(app, None).unwrap();
+        assert_eq!(built.len(), 1);
+        std::fs::metadata(&built[0].path)
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let first = built_at(&temp.0);
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(built_at(&temp.0), first, "nothing changed, so no build");
+
+    // Shared code outside handlers/ is an input of every route.
+    std::fs::create_dir_all(temp.0.join("lib")).unwrap();
+    std::fs::write(temp.0.join("lib/notes.h"), "/* shared */\n").unwrap();
+    assert!(
+        built_at(&temp.0) > first,
+        "a shared file changed, so a build"
+    );
+}

@@ -128,9 +128,11 @@ static void request_view(switchboard_socket_types_request_t *in, sb_request *out
     data_view(&in->data, &out->kind, &out->data, &out->data_len);
     out->user = NULL;
     out->claims = NULL;
+    out->expires_at = 0;
     if (in->user.is_some) {
         out->user = terminate(&in->user.val.id);
         if (in->user.val.claims.is_some) out->claims = terminate(&in->user.val.claims.val);
+        if (in->user.val.expires_at.is_some) out->expires_at = in->user.val.expires_at.val;
     }
     out->params = pairs(&in->params);
     out->param_count = in->params.len;
@@ -195,48 +197,67 @@ int sb_send_to_binary(const char *const *users, size_t user_count, const void *b
     return sb_send_to(users, user_count, SB_DATA_BINARY, bytes, len);
 }
 
-bool sb_is_online(const char *user) {
-    wit_string u = borrow(user);
-    return switchboard_socket_socket_is_online(&u);
+/* Ends a host call: the reason of a failure into sb_last_error(). */
+static int failed(wit_string *err) {
+    set_last_error(take(err));
+    return -1;
+}
+
+int sb_is_online(const char *user) {
+    wit_string u = borrow(user), err;
+    bool online;
+    if (switchboard_socket_socket_is_online(&u, &online, &err)) return online ? 1 : 0;
+    return failed(&err);
 }
 
 /* ------------------------------------------------------------------ */
 /* Store                                                               */
 
-char *sb_store_get(const char *key) {
-    wit_string k = borrow(key), value;
-    return switchboard_socket_store_get(&k, &value) ? take(&value) : NULL;
+int sb_store_get(const char *key, char **value) {
+    wit_string k = borrow(key), err;
+    c_guest_option_string_t found;
+    *value = NULL;
+    if (!switchboard_socket_store_get(&k, &found, &err)) return failed(&err);
+    if (!found.is_some) return 0;
+    *value = take(&found.val);
+    return 1;
 }
 
 int sb_store_set(const char *key, const char *value) {
     wit_string k = borrow(key), v = borrow(value), err;
     if (switchboard_socket_store_set(&k, &v, &err)) return 0;
-    set_last_error(take(&err));
-    return -1;
+    return failed(&err);
 }
 
-bool sb_store_delete(const char *key) {
-    wit_string k = borrow(key);
-    return switchboard_socket_store_delete(&k);
+int sb_store_delete(const char *key) {
+    wit_string k = borrow(key), err;
+    bool existed;
+    if (switchboard_socket_store_delete(&k, &existed, &err)) return existed ? 1 : 0;
+    return failed(&err);
 }
 
 int sb_store_set_add(const char *key, const char *member) {
     wit_string k = borrow(key), m = borrow(member), err;
     bool added;
     if (switchboard_socket_store_set_add(&k, &m, &added, &err)) return added ? 1 : 0;
-    set_last_error(take(&err));
-    return -1;
+    return failed(&err);
 }
 
-bool sb_store_set_remove(const char *key, const char *member) {
-    wit_string k = borrow(key), m = borrow(member);
-    return switchboard_socket_store_set_remove(&k, &m);
+int sb_store_set_remove(const char *key, const char *member) {
+    wit_string k = borrow(key), m = borrow(member), err;
+    bool removed;
+    if (switchboard_socket_store_set_remove(&k, &m, &removed, &err)) return removed ? 1 : 0;
+    return failed(&err);
 }
 
 char **sb_store_set_members(const char *key, size_t *count) {
-    wit_string k = borrow(key);
+    wit_string k = borrow(key), err;
     c_guest_list_string_t list;
-    switchboard_socket_store_set_members(&k, &list);
+    if (count) *count = 0;
+    if (!switchboard_socket_store_set_members(&k, &list, &err)) {
+        failed(&err);
+        return NULL;
+    }
     size_t bytes = (list.len + 1) * sizeof(char *);
     for (size_t i = 0; i < list.len; i++) bytes += list.ptr[i].len + 1;
     char **out = malloc(bytes);
@@ -250,6 +271,8 @@ char **sb_store_set_members(const char *key, size_t *count) {
         }
         out[list.len] = NULL;
         if (count) *count = list.len;
+    } else {
+        set_last_error(dup_str("out of memory"));
     }
     c_guest_list_string_free(&list);
     return out;
@@ -294,6 +317,10 @@ int sb_set_user(sb_user *user, const char *id, const char *claims) {
     user->id = dup_str(id);
     user->claims = claims ? dup_str(claims) : NULL;
     return 0;
+}
+
+void sb_set_user_expiry(sb_user *user, uint64_t unix_seconds) {
+    user->expires_at = unix_seconds;
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,7 +370,7 @@ bool exports_switchboard_socket_authenticate_authenticate(
     view.header_count = req->headers.len;
     view.cookies = pairs(&req->cookies);
     view.cookie_count = req->cookies.len;
-    sb_user user = {NULL, NULL};
+    sb_user user = {NULL, NULL, 0};
     sb_error err = {NULL};
     int rc = authenticate(&view, &user, &err);
     free((void *)view.query_params);
@@ -360,6 +387,8 @@ bool exports_switchboard_socket_authenticate_authenticate(
             ret->val.claims.val.ptr = (uint8_t *)user.claims;
             ret->val.claims.val.len = strlen(user.claims);
         }
+        ret->val.expires_at.is_some = user.expires_at != 0;
+        ret->val.expires_at.val = user.expires_at;
     } else {
         free(user.id);
         free(user.claims);

@@ -15,7 +15,10 @@
  *
  * Conventions used throughout:
  * - Functions that can fail return 0 on success and -1 on failure; the
- *   host's reason is then in sb_last_error().
+ *   host's reason is then in sb_last_error(). Those that answer yes or no
+ *   return 1 or 0, and -1 on failure: test `== 1` (or `< 0` first), not
+ *   truthiness, since -1 is true in C. Those that return a pointer return
+ *   NULL on failure, again with the reason in sb_last_error().
  * - Every string the SDK hands you is NUL-terminated and owned by the SDK:
  *   it stays valid until your entry point returns. Copy what you keep.
  * - Every string the SDK returns to you as `char *` was malloc'ed; free()
@@ -64,6 +67,8 @@ typedef struct {
     const char *claims;     /* the user's claims as JSON text, or NULL */
     const sb_pair *params;  /* values of the route's [param] folders */
     size_t param_count;
+    uint64_t expires_at;    /* when the user's credentials expire (Unix
+                               seconds), or 0 when never */
 } sb_request;
 
 /* The value of one route param, or NULL. */
@@ -142,27 +147,41 @@ int sb_send_to_binary(const char *const *users, size_t user_count, const void *b
 int sb_send_to(const char *const *users, size_t user_count, sb_data_type kind,
                const void *data, size_t len);
 
-/* True while the user has at least one open connection. */
-bool sb_is_online(const char *user);
+/*
+ * 1 while the user has at least one open connection, 0 when they have
+ * none, -1 when the host cannot find out (a backend it relies on failed).
+ */
+int sb_is_online(const char *user);
 
 /* ------------------------------------------------------------------ */
 /* Store: small shared state kept by the host                          */
-/* Keys are at most 256 bytes and values 64 KiB.                       */
+/*
+ * Keys are at most 256 bytes and values 64 KiB. Every function fails (-1,
+ * or NULL for sb_store_set_members) when a limit refuses the call (a key
+ * over 256 bytes, for reads too; a value over 64 KiB; the store full) or
+ * the backend fails, with the host's reason, e.g. "key is longer than 256
+ * bytes", in sb_last_error(). A refused write changes nothing.
+ */
 
-/* The value (malloc'ed; free it), or NULL when the key is not set. */
-char *sb_store_get(const char *key);
-/* 0, or -1 when the key or value is too large or the store is full. */
+/*
+ * 1 when the key is set, with `*value` its value (malloc'ed; free it);
+ * 0 when it is not, -1 on error; `*value` is NULL in both those cases.
+ */
+int sb_store_get(const char *key, char **value);
+/* 0, or -1 on error. */
 int sb_store_set(const char *key, const char *value);
-/* True if the key existed. */
-bool sb_store_delete(const char *key);
+/* 1 if the key existed, 0 if not, -1 on error. */
+int sb_store_delete(const char *key);
 /* 1 if the member was new, 0 if it was there already, -1 on error. */
 int sb_store_set_add(const char *key, const char *member);
-/* True if the member was in the set. */
-bool sb_store_set_remove(const char *key, const char *member);
+/* 1 if the member was in the set, 0 if not, -1 on error. */
+int sb_store_set_remove(const char *key, const char *member);
 /*
  * The members of a set as a NULL-terminated array of strings, in one
  * allocation: free(members) frees it all. `count` (may be NULL) receives
- * the number of members. Returns NULL only when out of memory.
+ * the number of members (0 on error). No set is an empty array. Returns
+ * NULL on error, or when out of memory ("out of memory" in
+ * sb_last_error()).
  */
 char **sb_store_set_members(const char *key, size_t *count);
 
@@ -194,11 +213,16 @@ const char *sb_bearer_token(const sb_http_request *req);
 typedef struct {
     char *id;
     char *claims;
+    uint64_t expires_at; /* Unix seconds, 0 for never; see below */
 } sb_user;
 
 /* Accept as user `id`, with `claims` (a JSON object as text, or NULL).
  * Both are copied. Returns 0, or -1 when out of memory. */
 int sb_set_user(sb_user *user, const char *id, const char *claims);
+
+/* The server closes the connection at `unix_seconds` with close code 4001
+ * (`token expired`); 0 means never, the default. Call after sb_set_user. */
+void sb_set_user_expiry(sb_user *user, uint64_t unix_seconds);
 
 /*
  * Decides who a new connection belongs to. Return 0 after sb_set_user to

@@ -18,7 +18,27 @@ import { fileURLToPath } from "node:url";
 
 const SDK = path.dirname(fileURLToPath(import.meta.url));
 const WIT = path.resolve(SDK, "../../wit/socket.wit");
-const HOST_MODULES = "switchboard:socket/*";
+
+// The package's version, read from the WIT so that a bump there is the
+// only edit: the SDK imports `switchboard:socket/<interface>` unversioned
+// and the bundle names `switchboard:socket/<interface>@<version>`.
+function witVersion() {
+  const found = /^\s*package\s+switchboard:socket@([^\s;]+)\s*;/m.exec(fs.readFileSync(WIT, "utf8"));
+  if (!found) fail(`${WIT}: no \`package switchboard:socket@VERSION;\` line`);
+  return found[1];
+}
+const VERSION = witVersion();
+
+// Host interfaces stay imports of the bundle, with the version added.
+const hostModules = {
+  name: "switchboard-host-modules",
+  setup(build) {
+    build.onResolve({ filter: /^switchboard:socket\// }, (args) => ({
+      path: args.path.includes("@") ? args.path : `${args.path}@${VERSION}`,
+      external: true,
+    }));
+  },
+};
 
 // Author's export -> the WIT interface it belongs to.
 const INTERFACES = {
@@ -86,7 +106,7 @@ function bundleOptions(extra) {
     supported: { "async-await": false, "async-generator": false, "for-await": false },
     mainFields: ["module", "main"],
     alias: { switchboard: path.join(SDK, "src/index.js") },
-    external: [HOST_MODULES],
+    plugins: [hostModules],
     charset: "utf8",
     legalComments: "none",
     logLevel: "silent",
@@ -129,7 +149,7 @@ function entryModule(source, interfaces) {
 function worldFile(interfaces) {
   const exports = [...interfaces].map((name) => `    export ${name};\n`).join("");
   return (
-    "package switchboard:socket@0.1.0;\n\n" +
+    `package switchboard:socket@${VERSION};\n\n` +
     "world js-component {\n    import socket;\n    import store;\n" +
     exports +
     "}\n"

@@ -10,6 +10,7 @@ the app's `lib/` folder, exporting exactly those interfaces.
 import ast
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -138,13 +139,25 @@ def glue(exports):
     return "\n".join(lines) + "\n"
 
 
+def wit_version(text=None):
+    """The version of the `package switchboard:socket@VERSION;` line of
+    wit/socket.wit, so that a version bump there is the only edit."""
+    if text is None:
+        text = read(WIT).decode()
+    found = re.search(r"^\s*package\s+switchboard:socket@([^\s;]+)\s*;", text, re.MULTILINE)
+    if not found:
+        raise BuildError(f"{WIT}: no `package switchboard:socket@VERSION;` line")
+    return found.group(1)
+
+
 def world(exports):
     """A WIT world with the host's imports and exactly these exports.
     (Naming several of socket.wit's worlds with -w instead makes
     componentize-py 0.25.1 panic for authenticate + presence.)"""
+    version = wit_version()
     lines = ["package switchboard:python-route;", "", "world route {"]
-    lines += [f"    import switchboard:socket/{i}@0.1.0;" for i in ("types", "socket", "store")]
-    lines += [f"    export switchboard:socket/{i}@0.1.0;" for i in exports]
+    lines += [f"    import switchboard:socket/{i}@{version};" for i in ("types", "socket", "store")]
+    lines += [f"    export switchboard:socket/{i}@{version};" for i in exports]
     return "\n".join(lines + ["}"]) + "\n"
 
 

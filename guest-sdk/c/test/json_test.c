@@ -13,21 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
+#include "check.h"
 
-static void check(bool ok, const char *what, int line) {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL line %d: %s\n", line, what);
-    }
-}
-#define CHECK(x) check((x), #x, __LINE__)
-
+/* str_is, and frees `got`. */
 static bool str_eq(char *got, const char *want) {
-    bool same = got && want ? strcmp(got, want) == 0 : got == NULL && want == NULL;
-    if (!same) printf("  got  %s\n  want %s\n", got ? got : "(null)", want ? want : "(null)");
+    bool same = str_is(got, want);
     free(got);
     return same;
 }

@@ -79,7 +79,7 @@ function userFrom(user) {
       claims = null;
     }
   }
-  return { id: user.id, claims };
+  return { id: user.id, claims, expiresAt: user.expiresAt ?? null };
 }
 
 const KIND = { json: "json", text: "text", binary: "binary" };
@@ -168,6 +168,15 @@ export function handlerExport(mod) {
   };
 }
 
+/** A user's `expiresAt`: Unix seconds, or null for none. */
+function expiresAt(value) {
+  if (value === null || value === undefined) return null;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw "expiresAt must be Unix seconds, a non-negative integer";
+  }
+  return value;
+}
+
 /** The `authenticate` export. */
 export function authenticateExport(mod) {
   const authenticate = mod.authenticate;
@@ -175,12 +184,12 @@ export function authenticateExport(mod) {
     authenticate(req) {
       const user = finish(authenticate, [new HttpRequest(req)]);
       if (user === null || user === undefined) return null;
-      if (typeof user === "string") return { id: user, claims: null };
+      if (typeof user === "string") return { id: user, claims: null, expiresAt: null };
       if (typeof user !== "object" || typeof user.id !== "string") {
-        throw "authenticate must return { id, claims? }, a user id, or null";
+        throw "authenticate must return { id, claims?, expiresAt? }, a user id, or null";
       }
       const claims = user.claims === null || user.claims === undefined ? null : JSON.stringify(user.claims);
-      return { id: user.id, claims };
+      return { id: user.id, claims, expiresAt: expiresAt(user.expiresAt) };
     },
   };
 }

@@ -21,6 +21,9 @@ export interface User {
   id: string;
   /** The claims object the authenticator gave, parsed; null when none. */
   claims: Json | null;
+  /** When the user's credentials expire, in Unix seconds; null when never.
+   *  The server closes the connection then, with close code 4001. */
+  expiresAt: number | null;
 }
 
 /** One message routed to a handler. */
@@ -63,7 +66,11 @@ export interface HttpRequest {
 }
 
 /** What `authenticate` returns: a user (or just its id), or null for anonymous. */
-export type AuthResult = { id: string; claims?: Json | null } | string | null | undefined;
+export type AuthResult =
+  | { id: string; claims?: Json | null; expiresAt?: number | null }
+  | string
+  | null
+  | undefined;
 
 /** A message a component sent, as the `onMessageSent` hook sees it. */
 export interface SentMessage {
@@ -108,8 +115,8 @@ export function binary(value: Uint8Array | ArrayBuffer | ArrayBufferView | numbe
 /** The most users one `socket.to(users).send(...)` may name. */
 export const MAX_RECIPIENTS: 100;
 
-/** A host call failed; `message` says why. Promises of `socket` and `store`
- *  reject with it. */
+/** A host call failed; `message` is the host's reason, unchanged. Promises
+ *  of `socket` and `store` reject with it. */
 export class SwitchboardError extends Error {}
 
 export interface Recipients {
@@ -125,16 +132,20 @@ export const socket: {
   send(message: Message): Promise<void>;
   /** Names users to send to: `socket.to(["ann", "bob"]).send(msg)`. */
   to(users: Iterable<string> | string): Recipients;
-  /** True while the user has at least one open connection. */
+  /** True while the user has at least one open connection. Rejects with a
+   *  SwitchboardError when the host cannot find out (a backend failed). */
   isOnline(user: string): Promise<boolean>;
 };
 
 /** Small shared state kept by the host: string values and string sets. It
  *  outlives calls, connections and hot swaps, not restarts. Keys are at
- *  most 256 bytes and values 64 KiB. */
+ *  most 256 bytes and values 64 KiB. Every call rejects with a
+ *  SwitchboardError, whose message is the host's reason, when a limit
+ *  refuses it (a key over 256 bytes, a value over 64 KiB, the store full)
+ *  or the backend fails; a refused write changes nothing. */
 export const store: {
+  /** The value, or null when the key is not set. */
   get(key: string): Promise<string | null>;
-  /** Rejects when the key or value is too large, or the store is full. */
   set(key: string, value: string): Promise<void>;
   /** True if the key existed. */
   delete(key: string): Promise<boolean>;
@@ -142,6 +153,7 @@ export const store: {
   setAdd(key: string, member: string): Promise<boolean>;
   /** True if the member was in the set. */
   setRemove(key: string, member: string): Promise<boolean>;
+  /** The members of a set (sorted); [] when there is no set. */
   setMembers(key: string): Promise<string[]>;
 };
 

@@ -4,11 +4,14 @@
 // Every host call returns a promise so that handlers read the same as any
 // async JavaScript (`await socket.send(...)`); the call itself happens at
 // once, in order, and the promise is already settled when it is returned.
+// A call the host answers with `err(reason)` (every socket and store call
+// can) rejects with a SwitchboardError whose message is that reason.
 
 import "./environment.js";
 import "./promise.js";
-import * as host from "switchboard:socket/socket@0.1.0";
-import * as hostStore from "switchboard:socket/store@0.1.0";
+// Unversioned: the build adds the version of the package in wit/socket.wit.
+import * as host from "switchboard:socket/socket";
+import * as hostStore from "switchboard:socket/store";
 
 /** The most users one `socket.to(users).send(...)` may name. */
 export const MAX_RECIPIENTS = 100;
@@ -130,7 +133,10 @@ export const socket = {
     return new Recipients(list);
   },
 
-  /** True while the user has at least one open connection. */
+  /**
+   * True while the user has at least one open connection. Rejects when the
+   * host cannot find out (a backend it relies on failed).
+   */
   isOnline(user) {
     return call(() => host.isOnline(String(user)));
   },
@@ -139,7 +145,9 @@ export const socket = {
 /**
  * Small shared state kept by the host: string values and string sets. It
  * outlives calls, connections and hot swaps, not restarts. Keys are at most
- * 256 bytes and values 64 KiB.
+ * 256 bytes and values 64 KiB. Every call rejects with a SwitchboardError
+ * when a limit refuses it (a key too long, a value too large, the store
+ * full) or the backend fails; a refused write changes nothing.
  */
 export const store = {
   get(key) {

@@ -35,26 +35,61 @@ _spec.loader.exec_module(build)
 
 
 class FakeHost:
-    """Records what the SDK asks of the host."""
+    """Records what the SDK asks of the host; `refuse` makes every host
+    call fail with that reason."""
+
+    STORE = ("get", "set", "delete", "set_add", "set_remove", "set_members")
 
     def __init__(self, test):
         self.sent = []
         self.refuse = None
-        for module, name in [(host_socket, "send"), (host_socket, "send_to"),
-                             (host_socket, "is_online"), (host_store, "set_add")]:
+        self.values = {}
+        self.sets = {}
+        patched = [(host_socket, n) for n in ("send", "send_to", "is_online")]
+        patched += [(host_store, n) for n in self.STORE]
+        for module, name in patched:
             test.addCleanup(setattr, module, name, getattr(module, name))
         host_socket.send = self.send
         host_socket.send_to = lambda users, data: self.send(data, users)
-        host_socket.is_online = lambda user: user == "ann"
-        host_store.set_add = self.set_add
+        host_socket.is_online = self.checked(lambda user: user == "ann")
+        for name in self.STORE:
+            setattr(host_store, name, self.checked(getattr(self, "store_" + name)))
+
+    def checked(self, fn):
+        def call(*args):
+            if self.refuse:
+                raise Err(self.refuse)
+            return fn(*args)
+        return call
 
     def send(self, data, users=None):
         if self.refuse:
             raise Err(self.refuse)
         self.sent.append((users, data))
 
-    def set_add(self, key, member):
-        raise Err("the store is full")
+    def store_get(self, key):
+        return self.values.get(key)
+
+    def store_set(self, key, value):
+        self.values[key] = value
+
+    def store_delete(self, key):
+        return self.values.pop(key, None) is not None
+
+    def store_set_add(self, key, member):
+        members = self.sets.setdefault(key, set())
+        new = member not in members
+        members.add(member)
+        return new
+
+    def store_set_remove(self, key, member):
+        members = self.sets.get(key, set())
+        there = member in members
+        members.discard(member)
+        return there
+
+    def store_set_members(self, key):
+        return sorted(self.sets.get(key, ()))
 
 
 def request(data, user=None, params=()):
@@ -104,16 +139,59 @@ class SocketAndStoreTest(unittest.TestCase):
         self.assertTrue(socket.is_online("ann"))
         self.assertFalse(socket.is_online("bob"))
 
+    def test_store_round_trip(self):
+        FakeHost(self)
+        self.assertIsNone(store.get("k"))
+        self.assertIsNone(store.set("k", "v"))
+        self.assertEqual(store.get("k"), "v")
+        self.assertTrue(store.delete("k"))
+        self.assertFalse(store.delete("k"))
+        self.assertTrue(store.set_add("s", "b"))
+        self.assertFalse(store.set_add("s", "b"))
+        store.set_add("s", "a")
+        self.assertEqual(store.set_members("s"), ["a", "b"])
+        self.assertTrue(store.set_remove("s", "a"))
+        self.assertFalse(store.set_remove("s", "a"))
+        self.assertEqual(store.set_members("none"), [])
+
     def test_host_errors_raise(self):
         host = FakeHost(self)
         host.refuse = "too many recipients"
         with self.assertRaises(switchboard.SendError) as caught:
             socket.to(["a"] * 101).send("x")
         self.assertEqual(str(caught.exception), "too many recipients")
+        host.refuse = "the store is full"
         with self.assertRaises(switchboard.StoreError) as caught:
             store.set_add("k", "m")
         self.assertEqual(str(caught.exception), "the store is full")
         self.assertIsInstance(caught.exception, switchboard.HostError)
+
+    def test_every_store_error_raises(self):
+        host = FakeHost(self)
+        host.refuse = "key is longer than 256 bytes"
+        key = "k" * 300
+        calls = {
+            "get": lambda: store.get(key),
+            "set": lambda: store.set(key, "v"),
+            "delete": lambda: store.delete(key),
+            "set_add": lambda: store.set_add(key, "m"),
+            "set_remove": lambda: store.set_remove(key, "m"),
+            "set_members": lambda: store.set_members(key),
+        }
+        for name, call in calls.items():
+            with self.subTest(name):
+                with self.assertRaises(switchboard.StoreError) as caught:
+                    call()
+                self.assertEqual(str(caught.exception), "key is longer than 256 bytes")
+                self.assertEqual(caught.exception.message, "key is longer than 256 bytes")
+
+    def test_is_online_error_raises(self):
+        host = FakeHost(self)
+        host.refuse = "presence backend unreachable"
+        with self.assertRaises(switchboard.HostError) as caught:
+            socket.is_online("ann")
+        self.assertEqual(str(caught.exception), "presence backend unreachable")
+        self.assertNotIsInstance(caught.exception, switchboard.SendError)
 
 
 class Route:
@@ -128,12 +206,13 @@ class ExportsTest(unittest.TestCase):
         seen = []
         _exports.load(Route(handle=seen.append, config={"data": "json", "timeout": 5}))
         self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, 5))
-        _exports.handle(request(wit.Data_Json('{"a":[1]}'), wit.User("ann", '{"role":"x"}'),
+        _exports.handle(request(wit.Data_Json('{"a":[1]}'), wit.User("ann", '{"role":"x"}', 1700000000),
                                 [("room", "lobby")]))
         req = seen[0]
         self.assertEqual((req.data, req.kind, req.connection, req.request_id, req.params),
                          ({"a": [1]}, "json", "c1", "r1", {"room": "lobby"}))
-        self.assertEqual((req.user.id, req.user.claims), ("ann", {"role": "x"}))
+        self.assertEqual((req.user.id, req.user.claims, req.user.expires_at),
+                         ("ann", {"role": "x"}, 1700000000))
         _exports.handle(request(wit.Data_Binary(b"\xff")))
         self.assertEqual((seen[1].data, seen[1].kind, seen[1].user), (b"\xff", "binary", None))
 
@@ -169,11 +248,13 @@ class ExportsTest(unittest.TestCase):
             return switchboard.User(req.query_param("user"), {"via": "test"})
 
         _exports.load(Route(authenticate=who))
-        self.assertEqual(_exports.authenticate(http), wit.User("ann", '{"via":"test"}'))
+        self.assertEqual(_exports.authenticate(http), wit.User("ann", '{"via":"test"}', None))
         self.assertEqual((seen[0].bearer_token(), seen[0].cookie("sid"), seen[0].header("Authorization")),
                          ("t0k", "1", "Bearer t0k"))
+        _exports.load(Route(authenticate=lambda req: switchboard.User("eve", expires_at=1700000000)))
+        self.assertEqual(_exports.authenticate(http), wit.User("eve", None, 1700000000))
         _exports.load(Route(authenticate=lambda req: "bob"))
-        self.assertEqual(_exports.authenticate(http), wit.User("bob", None))
+        self.assertEqual(_exports.authenticate(http), wit.User("bob", None, None))
         _exports.load(Route(authenticate=lambda req: None))
         self.assertIsNone(_exports.authenticate(http))
 
@@ -237,8 +318,18 @@ class BuildScanTest(unittest.TestCase):
             self.assertEqual(classes, [build.INTERFACES[i][0] for i in exports])
 
     def test_world(self):
-        self.assertIn("export switchboard:socket/presence@0.1.0;", build.world(["presence"]))
+        with open(WIT) as f:
+            package = next(line for line in f if line.startswith("package "))
+        version = package.strip().rstrip(";").rpartition("@")[2]
+        self.assertEqual(build.wit_version(), version)
+        self.assertIn(f"export switchboard:socket/presence@{version};", build.world(["presence"]))
+        self.assertIn(f"import switchboard:socket/store@{version};", build.world(["presence"]))
         self.assertNotIn("handler", build.world(["presence"]))
+
+    def test_wit_version(self):
+        self.assertEqual(build.wit_version("// x\npackage switchboard:socket@1.2.3-rc.1;\n"), "1.2.3-rc.1")
+        with self.assertRaises(build.BuildError):
+            build.wit_version("package other:thing@1.0.0;\n")
 
     def test_digest_section_round_trip(self):
         with tempfile.NamedTemporaryFile(suffix=".wasm") as f:

@@ -1,15 +1,15 @@
 //! Middleware hooks: presence and logging.
 //!
 //! ```no_run
-//! use switchboard_guest::{HookMode, HookModes, Logging, Presence, Request, socket};
+//! use switchboard_guest::{Error, HookMode, HookModes, Logging, Presence, Request, socket};
 //!
 //! struct Hooks;
 //!
 //! impl Presence for Hooks {
-//!     fn on_online(user: &str) -> Result<(), String> {
-//!         socket::send("welcome back").map_err(|e| e.to_string())
+//!     fn on_online(_user: &str) -> Result<(), Error> {
+//!         socket::send("welcome back")
 //!     }
-//!     fn on_offline(_user: &str) -> Result<(), String> {
+//!     fn on_offline(_user: &str) -> Result<(), Error> {
 //!         Ok(())
 //!     }
 //! }
@@ -28,13 +28,14 @@
 //! # fn main() {}
 //! ```
 
-use crate::{Data, Request};
+use crate::{Data, Error, Request};
 
 /// `on-online` and `on-offline`, each called exactly once per transition.
-/// `socket::send` inside them goes to that user.
+/// `socket::send` inside them goes to that user. An error's text is
+/// logged by the host (and reaches `on-error` logging hooks).
 pub trait Presence {
-    fn on_online(user: &str) -> Result<(), String>;
-    fn on_offline(user: &str) -> Result<(), String>;
+    fn on_online(user: &str) -> Result<(), Error>;
+    fn on_offline(user: &str) -> Result<(), Error>;
 }
 
 /// How this component takes part in one logging hook.

@@ -4,16 +4,23 @@
 //! the component's `handle`, and declares how frames are decoded:
 //!
 //! ```no_run
-//! use switchboard_guest::{handler, socket, Request};
-//! use serde_json::json;
+//! use switchboard_guest::{Error, Request, handler, json, socket, store};
 //!
 //! #[handler(data = "json", timeout = 5)]
-//! fn handle(req: Request) -> Result<(), String> {
-//!     let name = req.json()["name"].as_str().unwrap_or("stranger");
-//!     socket::send(json!({ "hello": name })).map_err(|e| e.to_string())
+//! fn handle(req: Request) -> Result<(), Error> {
+//!     let name = req.json()["name"].as_str().ok_or("who are you?")?;
+//!     store::set_add("visitors", name)?;
+//!     socket::send(json!({ "hello": name }))?;
+//!     Ok(())
 //! }
 //! # fn main() {}
 //! ```
+//!
+//! Every fallible host call returns [`Error`], which carries the host's
+//! reason unchanged and converts to and from `String` and `&str`, into
+//! `anyhow::Error`, and from it with the `anyhow` feature, so `?` works
+//! throughout. A handler may return any error type that is `Display`; its
+//! text is what the client receives as `{"error": ...}`.
 //!
 //! `#[authenticate]` exports a function that decides who a new connection
 //! belongs to, from the HTTP upgrade request:
@@ -35,11 +42,13 @@
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.
 
+mod error;
 mod hooks;
 mod message;
 pub mod socket;
 pub mod store;
 
+pub use error::Error;
 pub use hooks::{HookMode, HookModes, Logging, Presence, SentMessage};
 pub use message::{Data, HttpRequest, Message, Request, User};
 pub use serde_json::{self, Value, json};

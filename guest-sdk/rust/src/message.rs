@@ -67,6 +67,9 @@ pub struct User {
     pub id: String,
     /// Anything else known about the user, as a JSON value.
     pub claims: Option<Value>,
+    /// When the user's credentials expire, in Unix seconds; the server
+    /// closes the connection then, with close code 4001.
+    pub expires_at: Option<u64>,
 }
 
 impl User {
@@ -74,6 +77,7 @@ impl User {
         User {
             id: id.into(),
             claims: None,
+            expires_at: None,
         }
     }
 
@@ -82,10 +86,18 @@ impl User {
         self
     }
 
+    /// Closes the user's connection at `unix_seconds`, with 4001:
+    /// `User::new("ann").expires_at(token.exp)`.
+    pub fn expires_at(mut self, unix_seconds: u64) -> Self {
+        self.expires_at = Some(unix_seconds);
+        self
+    }
+
     fn from_wit(user: wit::User) -> Self {
         User {
             id: user.id,
             claims: user.claims.and_then(|c| serde_json::from_str(&c).ok()),
+            expires_at: user.expires_at,
         }
     }
 
@@ -93,6 +105,7 @@ impl User {
         wit::User {
             id: self.id,
             claims: self.claims.map(|c| c.to_string()),
+            expires_at: self.expires_at,
         }
     }
 }

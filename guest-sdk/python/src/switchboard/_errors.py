@@ -2,7 +2,9 @@
 
 
 class HostError(Exception):
-    """The host refused a call; `str(error)` is the host's message."""
+    """The host refused a call; `str(error)` is the host's message. Raised
+    as is by `socket.is_online`; sends and store calls raise the
+    subclasses below."""
 
     @property
     def message(self):
@@ -14,4 +16,4 @@ class SendError(HostError):
 
 
 class StoreError(HostError):
-    """`store.set` or `store.set_add` was refused."""
+    """A store call was refused (a limit, or the backend failed)."""

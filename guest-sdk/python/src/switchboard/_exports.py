@@ -112,12 +112,12 @@ def authenticate(req):
     if user is None:
         return None
     if isinstance(user, str):
-        return wit.User(user, None)
+        return wit.User(user, None, None)
     if isinstance(user, User):
         try:
             return user._to_wit()
         except Exception as e:
-            raise Err(f"bad user claims: {_message(e)}")
+            raise Err(f"bad user claims or expires_at: {_message(e)}")
     raise Err(f"authenticate returned {type(user).__name__}; return None, a user id or a switchboard.User")
 
 

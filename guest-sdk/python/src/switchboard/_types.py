@@ -10,19 +10,22 @@ __all__ = ["Request", "User", "HttpRequest", "SentMessage"]
 
 class User:
     """An authenticated user: an id and, optionally, claims (a JSON object,
-    as a dict)."""
+    as a dict) and `expires_at`, when its credentials expire (Unix seconds,
+    an int): the server closes the connection then, with close code 4001."""
 
-    __slots__ = ("id", "claims")
+    __slots__ = ("id", "claims", "expires_at")
 
-    def __init__(self, id, claims=None):
+    def __init__(self, id, claims=None, expires_at=None):
         self.id = id
         self.claims = claims
+        self.expires_at = expires_at
 
     def __repr__(self):
-        return f"User({self.id!r}, {self.claims!r})"
+        return f"User({self.id!r}, {self.claims!r}, expires_at={self.expires_at!r})"
 
     def __eq__(self, other):
-        return isinstance(other, User) and (self.id, self.claims) == (other.id, other.claims)
+        return isinstance(other, User) and (self.id, self.claims, self.expires_at) == (
+            other.id, other.claims, other.expires_at)
 
     @classmethod
     def _from_wit(cls, user):
@@ -34,11 +37,12 @@ class User:
                 claims = loads(user.claims)
             except ValueError:
                 claims = None
-        return cls(user.id, claims)
+        return cls(user.id, claims, user.expires_at)
 
     def _to_wit(self):
         claims = None if self.claims is None else dumps(self.claims)
-        return _wit.User(str(self.id), claims)
+        expires_at = None if self.expires_at is None else int(self.expires_at)
+        return _wit.User(str(self.id), claims, expires_at)
 
 
 class Request:

@@ -15,9 +15,9 @@ from wit_world.imports import socket as _host
 from componentize_py_types import Err as _Err
 
 from ._data import to_wit as _to_wit
-from ._errors import SendError
+from ._errors import HostError, SendError
 
-__all__ = ["send", "to", "is_online", "Recipients", "SendError", "MAX_RECIPIENTS"]
+__all__ = ["send", "to", "is_online", "Recipients", "HostError", "SendError", "MAX_RECIPIENTS"]
 
 #: The most users one `to(...).send(...)` may name.
 MAX_RECIPIENTS = 100
@@ -43,8 +43,13 @@ def to(users):
 
 
 def is_online(user):
-    """True while the user has at least one open connection."""
-    return _host.is_online(user)
+    """True while the user has at least one open connection. Raises
+    HostError when the host cannot find out (a backend it relies on
+    failed)."""
+    try:
+        return _host.is_online(user)
+    except _Err as e:
+        raise HostError(e.value) from None
 
 
 class Recipients:

@@ -121,10 +121,12 @@ pub fn export_presence(input: TokenStream) -> TokenStream {
             impl exports::switchboard::socket::presence::Guest for Component {
                 fn on_online(user_id: ::std::string::String) -> ::core::result::Result<(), ::std::string::String> {
                     <super::#ty as ::switchboard_guest::Presence>::on_online(&user_id)
+                        .map_err(::std::string::String::from)
                 }
 
                 fn on_offline(user_id: ::std::string::String) -> ::core::result::Result<(), ::std::string::String> {
                     <super::#ty as ::switchboard_guest::Presence>::on_offline(&user_id)
+                        .map_err(::std::string::String::from)
                 }
             }
 
@@ -177,19 +179,33 @@ pub fn export_logging(input: TokenStream) -> TokenStream {
 
 /// Bindings for one world, sharing the SDK's own types and imports.
 fn bindings(world: &str) -> proc_macro2::TokenStream {
+    let version = package_version(WIT);
     let world = format!("switchboard:socket/{world}");
+    let types = format!("switchboard:socket/types@{version}");
+    let socket = format!("switchboard:socket/socket@{version}");
+    let store = format!("switchboard:socket/store@{version}");
     quote! {
         ::switchboard_guest::__private::wit_bindgen::generate!({
             inline: #WIT,
             world: #world,
             runtime_path: "::switchboard_guest::__private::wit_bindgen::rt",
             with: {
-                "switchboard:socket/types@0.1.0": ::switchboard_guest::wit::types,
-                "switchboard:socket/socket@0.1.0": ::switchboard_guest::wit::socket,
-                "switchboard:socket/store@0.1.0": ::switchboard_guest::wit::store,
+                #types: ::switchboard_guest::wit::types,
+                #socket: ::switchboard_guest::wit::socket,
+                #store: ::switchboard_guest::wit::store,
             },
         });
     }
+}
+
+/// The version of `package switchboard:socket@VERSION;`, which names the
+/// interfaces in `with`, so a WIT bump needs no edit here.
+fn package_version(wit: &str) -> &str {
+    wit.lines()
+        .find_map(|line| line.trim().strip_prefix("package switchboard:socket@"))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .map(str::trim)
+        .expect("wit/socket.wit declares `package switchboard:socket@VERSION;`")
 }
 
 struct HandlerOptions {
@@ -247,5 +263,20 @@ impl HandlerOptions {
             }
         }
         Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{WIT, package_version};
+
+    #[test]
+    fn reads_the_package_version() {
+        assert_eq!(
+            package_version("// x\npackage switchboard:socket@1.2.3;\n"),
+            "1.2.3"
+        );
+        let version = package_version(WIT);
+        assert!(WIT.contains(&format!("package switchboard:socket@{version};")));
     }
 }

@@ -8,10 +8,9 @@
 mod common;
 
 use common::{median, micros, percentile};
-use switchboard::Limits;
-use switchboard::codec;
 use switchboard::runtime::Runtime;
 use switchboard::runtime::bindings::types::{Data, Request};
+use switchboard::settings::CallLimits;
 
 fn main() -> anyhow::Result<()> {
     // As the server does: no native backtrace capture per trap.
@@ -35,9 +34,9 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         .unwrap_or_else(|| root.join("target"))
         .join("guests");
     eprintln!("building examples/echo ...");
-    switchboard::guest_build::build_app(&app, Some(&target))?;
+    switchboard::cli::build::build_app(&app, Some(&target))?;
 
-    let runtime = Runtime::new(Limits::default(), None)?;
+    let runtime = Runtime::new(CallLimits::default(), None)?;
     let component = runtime
         .load_file("index.wasm", &app.join("socket/index.wasm"))
         .await?;
@@ -50,7 +49,7 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         user: None,
         params: Vec::new(),
     };
-    let (scope, hub, id) = (conn.scope.clone(), conn.hub.clone(), conn.id.clone());
+    let scope = conn.scope.clone();
     let wasm = conn
         .measure("wasm", calls, async || {
             let (result, _) = runtime.handle(&component, scope.clone(), &request).await;
@@ -59,9 +58,10 @@ async fn run(calls: usize) -> anyhow::Result<()> {
         .await;
     let native = conn
         .measure("native", calls, async || {
-            // What the echo handler does, without Wasm: encode, then deliver.
-            let message = codec::encode(request.data.clone()).unwrap();
-            hub.send_to_connection(&id, message).await;
+            // What the echo handler does, without Wasm: encode, then
+            // queue on the caller's connection.
+            let message = switchboard::runtime::encode(request.data.clone()).unwrap();
+            scope.reply(message);
         })
         .await;
 

@@ -17,9 +17,9 @@ use common::{median, micros, percentile};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use switchboard::Limits;
 use switchboard::runtime::Runtime;
 use switchboard::runtime::bindings::types::{Data, Request};
+use switchboard::settings::CallLimits;
 
 const LANGUAGES: [&str; 5] = ["rust", "js", "ts", "python", "c"];
 
@@ -69,7 +69,7 @@ async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
     for &lang in languages {
         let app = root.join("tests/conformance").join(lang);
         eprintln!("{lang}: building {} ...", app.display());
-        switchboard::guest_build::build_app(&app, Some(&target))?;
+        switchboard::cli::build::build_app(&app, Some(&target))?;
         let wasm = app.join("socket/index.wasm");
         rows.push(measure(lang, &wasm, calls).await?);
     }
@@ -80,27 +80,27 @@ async fn run(calls: usize, languages: &[&'static str]) -> anyhow::Result<()> {
 async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Result<Row> {
     let cache =
         std::env::temp_dir().join(format!("switchboard-bench-{}-{lang}", std::process::id()));
-    let runtime = Runtime::new(Limits::default(), Some(cache.clone()))?;
+    let runtime = Runtime::new(CallLimits::default(), Some(cache.clone()))?;
     let started = Instant::now();
     runtime.load_file("index.wasm", wasm).await?;
     let cold = started.elapsed();
-    let runtime = Runtime::new(Limits::default(), Some(cache.clone()))?;
+    let runtime = Runtime::new(CallLimits::default(), Some(cache.clone()))?;
     let started = Instant::now();
     runtime.load_file("index.wasm", wasm).await?;
     let cached = started.elapsed();
     std::fs::remove_dir_all(&cache)?;
     drop(runtime);
 
-    let resident = Limits {
-        keep_resident_bytes: LARGE_RESIDENT,
-        ..Limits::default()
+    let resident = CallLimits {
+        keep_resident_kib: LARGE_RESIDENT >> 10,
+        ..CallLimits::default()
     };
     Ok(Row {
         lang,
         bytes: std::fs::metadata(wasm)?.len(),
         cold,
         cached,
-        calls: time_calls(lang, wasm, calls, Limits::default()).await?,
+        calls: time_calls(lang, wasm, calls, CallLimits::default()).await?,
         calls_resident: time_calls(lang, wasm, calls, resident).await?,
     })
 }
@@ -109,7 +109,7 @@ async fn time_calls(
     lang: &str,
     wasm: &Path,
     calls: usize,
-    limits: Limits,
+    limits: CallLimits,
 ) -> anyhow::Result<Calls> {
     let runtime = Runtime::new(limits, None)?;
     let component = runtime.load_file("index.wasm", wasm).await?;

@@ -15,12 +15,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use switchboard::Limits;
-use switchboard::guest_build;
-use switchboard::hub::{Hub, LocalHub};
+use switchboard::cli::build as guest_build;
 use switchboard::runtime::bindings::types::{Data, Request};
 use switchboard::runtime::{CallScope, Component, Runtime};
-use switchboard::store::{AppStore, MemoryStore};
+use switchboard::settings::CallLimits;
 
 fn noop_app() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/noop")
@@ -89,16 +87,14 @@ fn per_call(c: &mut Criterion) {
         user: None,
         params: Vec::new(),
     };
-    let hub: Arc<dyn Hub> = Arc::new(LocalHub::new());
-    let store: Arc<dyn AppStore> = Arc::new(MemoryStore::new());
-    let scope = CallScope::new(hub, store);
+    let scope = CallScope::detached();
 
     let mut group = c.benchmark_group("fresh instance + call of a no-op handler");
     for metered in [true, false] {
         let runtime = if metered {
-            Runtime::new(Limits::default(), None)
+            Runtime::new(CallLimits::default(), None)
         } else {
-            Runtime::unmetered(Limits::default())
+            Runtime::unmetered(CallLimits::default())
         }
         .unwrap();
         for (name, wasm) in &guests {

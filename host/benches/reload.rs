@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use switchboard::app::App;
 use switchboard::runtime::Runtime;
-use switchboard::{Limits, Server, ServerConfig};
+use switchboard::settings::CallLimits;
+use switchboard::{Server, Settings};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::main]
@@ -27,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
         .join("guests");
     let basic = root.join("tests/apps/basic");
     eprintln!("building tests/apps/basic ...");
-    switchboard::guest_build::build_app(&basic, Some(&target))?;
+    switchboard::cli::build::build_app(&basic, Some(&target))?;
     let scratch = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
     let result = run(&basic, &scratch, swaps).await;
     let _ = std::fs::remove_dir_all(&scratch);
@@ -84,10 +85,9 @@ async fn swap_latency(basic: &Path, scratch: &Path, swaps: usize) -> anyhow::Res
     std::fs::create_dir_all(app_dir.join("socket"))?;
     let index = app_dir.join("socket/index.wasm");
     std::fs::write(&index, &versions[0].1)?;
-    let mut config = ServerConfig::new(&app_dir);
-    config.listen = "127.0.0.1:0".parse()?;
-    config.cache_dir = Some(scratch.join("cache"));
-    let server = Server::bind(config).await?;
+    let mut settings = Settings::for_tests();
+    settings.components.cache_dir = Some(scratch.join("cache"));
+    let server = Server::bind(&app_dir, settings).await?;
     let url = format!("ws://{}/socket", server.local_addr());
     tokio::spawn(server.run(std::future::pending()));
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
@@ -127,7 +127,7 @@ async fn swap_latency(basic: &Path, scratch: &Path, swaps: usize) -> anyhow::Res
 /// each component.
 async fn cached_restart(basic: &Path, cache: &Path) -> anyhow::Result<Vec<Duration>> {
     for round in ["cold", "cached"] {
-        let runtime = Runtime::new(Limits::default(), Some(cache.to_path_buf()))?;
+        let runtime = Runtime::new(CallLimits::default(), Some(cache.to_path_buf()))?;
         let started = Instant::now();
         let app = App::load(basic, &runtime).await?;
         eprintln!(

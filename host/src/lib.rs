@@ -1,41 +1,56 @@
 //! Switchboard: a WebSocket server whose app logic is WebAssembly
 //! components.
 //!
-//! Data flows one way: a frame arrives on a [`connection`], is decoded by
-//! [`codec`], routed by [`routing`] to a component of the [`app`], run by
-//! the [`runtime`], whose `send` calls go through the [`hub`] to each
-//! recipient's outbound queue and out of its socket.
+//! Data flows one way: a frame arrives on a [`socket`] connection, is
+//! routed by the [`app`] to a component, run by the [`runtime`], whose
+//! `send` calls go through the [`backend`] hub to each recipient's
+//! outbound queue and out of its socket.
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
-//! let config = switchboard::ServerConfig::new("examples/echo");
-//! let server = switchboard::Server::bind(config).await?;
+//! let settings = switchboard::Settings::default();
+//! let server = switchboard::Server::bind("examples/echo", settings).await?;
 //! println!("listening on {}", server.local_addr());
 //! server.run(std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The crate's map, lowest layer first; each module imports only the
+//! ones before it in this list (checked by `tests/layout.rs`):
+//!
+//! 1. [`backend`]: the hub and store traits, their in-memory and null
+//!    implementations, and the store's limits;
+//! 2. [`settings`]: every setting, the config file and the flags;
+//! 3. [`edge`]: the browser-facing policy: origins, client IPs, caps and
+//!    rate limits;
+//! 4. [`runtime`]: the engine, calls under limits, the host imports;
+//! 5. [`app`]: the loaded components, routing, logging hooks, hot reload;
+//! 6. [`auth`]: who a request belongs to;
+//! 7. [`context`]: the services the triggers share;
+//! 8. [`socket`]: the WebSocket trigger;
+//! 9. [`server`]: listeners, routes, admin, shutdown;
+//! 10. [`cli`]: the `switchboard` command.
 
-pub mod admin;
+/// The loaded app: routes, logging hooks, hot reload, check.
 pub mod app;
+/// Who a request belongs to: `authenticate` or built-in JWT.
 pub mod auth;
-#[cfg(feature = "bench-native")]
-pub mod bench_native;
-pub mod check;
-pub mod codec;
-pub mod config;
-pub mod connection;
-pub mod dev;
-pub mod dispatch;
-pub mod guest_build;
-pub mod hub;
-pub mod jwt;
-pub mod middleware;
-pub mod presence;
-pub mod reload;
-pub mod routing;
+/// Backend traits (hub, store) and their in-memory implementations.
+pub mod backend;
+/// The `switchboard` command.
+pub mod cli;
+/// The services every trigger shares.
+pub mod context;
+/// The browser-facing edge: origins, client IPs, caps and rate limits.
+pub mod edge;
+/// The engine, calls under limits, and the host imports.
 pub mod runtime;
+/// Listeners, routes, admin and shutdown.
 pub mod server;
-pub mod store;
+/// Settings: defaults, the config file, environment and flags.
+pub mod settings;
+/// The WebSocket trigger: upgrade, connections, dispatch, presence.
+pub mod socket;
 
-pub use config::{Keepalive, Limits, ServerConfig};
 pub use server::Server;
+pub use settings::Settings;

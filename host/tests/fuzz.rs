@@ -8,10 +8,10 @@
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use switchboard::codec::{self, Frame};
-use switchboard::routing::{Route, RouteTable};
+use switchboard::app::routing::{Route, RouteTable};
 use switchboard::runtime::Runtime;
 use switchboard::runtime::bindings::types::DataType;
+use switchboard::socket::codec::{self, Frame};
 
 mod common;
 

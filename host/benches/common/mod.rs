@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard::hub::{ConnectionId, Hub, LocalHub, Outbound, Peer};
+use switchboard::backend::limits::{LimitedStore, StoreLimits};
+use switchboard::backend::local::{LocalHub, MemoryStore};
+use switchboard::backend::{ConnectionId, Hub, Outbound, Peer};
 use switchboard::runtime::CallScope;
-use switchboard::store::MemoryStore;
 use tokio::sync::{Notify, mpsc};
 
 /// A hub with one anonymous connection, and a call scope acting for it.
@@ -24,15 +25,17 @@ impl OneConnection {
         let hub: Arc<dyn Hub> = Arc::new(LocalHub::new());
         let id: ConnectionId = "bench".into();
         let (queue, outbound) = mpsc::channel(1 << 16);
-        hub.join(Peer {
+        let peer = Peer {
             id: id.clone(),
             user: None,
             queue,
             overflowed: Arc::new(Notify::new()),
-        })
-        .await;
-        let scope = CallScope::new(hub.clone(), Arc::new(MemoryStore::new()))
-            .for_connection(id.clone(), None);
+        };
+        hub.join(peer.clone())
+            .await
+            .expect("a local hub never fails");
+        let store = LimitedStore::new(Arc::new(MemoryStore::new()), StoreLimits::default());
+        let scope = CallScope::new(hub.clone(), store).for_connection(peer);
         OneConnection {
             hub,
             id,

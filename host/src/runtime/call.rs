@@ -3,57 +3,13 @@
 
 use super::bindings::types::SentMessage;
 use super::component::Component;
+use super::scope::CallScope;
 use super::{Runtime, guest_log};
-use crate::hub::{ConnectionId, Hub};
-use crate::store::AppStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-
-/// Whom a call acts for, and the shared state it reaches: `send` goes to
-/// `user` on every device, or to `connection` alone when there is no user.
-#[derive(Clone)]
-pub struct CallScope {
-    pub hub: Arc<dyn Hub>,
-    pub store: Arc<dyn AppStore>,
-    pub connection: Option<ConnectionId>,
-    pub user: Option<String>,
-    /// Keep a copy of each message sent, for `on-message-sent` hooks.
-    pub record_sent: bool,
-}
-
-impl CallScope {
-    /// A scope acting for no one: `send` fails, `send-to` works.
-    pub fn new(hub: Arc<dyn Hub>, store: Arc<dyn AppStore>) -> Self {
-        CallScope {
-            hub,
-            store,
-            connection: None,
-            user: None,
-            record_sent: false,
-        }
-    }
-
-    /// Acts for this connection and its user, if any.
-    pub fn for_connection(mut self, connection: ConnectionId, user: Option<String>) -> Self {
-        self.connection = Some(connection);
-        self.user = user;
-        self
-    }
-
-    /// Acts for this user, on none of their connections in particular.
-    pub fn for_user(mut self, user: String) -> Self {
-        self.user = Some(user);
-        self
-    }
-
-    pub fn recording_sent(mut self, record: bool) -> Self {
-        self.record_sent = record;
-        self
-    }
-}
 
 /// What a call left behind besides its result.
 #[derive(Debug, Default)]
@@ -90,6 +46,8 @@ pub struct CallState {
     wasi: Option<WasiCtx>,
     /// The component's name, which tags its stdout and stderr.
     name: Arc<str>,
+    /// Per-call caps on stdout and stderr: bytes, lines.
+    output_cap: (usize, usize),
     table: ResourceTable,
     memory: MemoryCap,
     pub(super) scope: CallScope,
@@ -128,11 +86,12 @@ impl SendBudget {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        let name = &self.name;
+        let (name, (bytes, lines)) = (&self.name, self.output_cap);
         let ctx = self.wasi.get_or_insert_with(|| {
+            let output = guest_log::GuestOutput::new(name.clone(), bytes, lines);
             WasiCtxBuilder::new()
-                .stdout(guest_log::GuestLog::stdout(name.clone()))
-                .stderr(guest_log::GuestLog::stderr(name.clone()))
+                .stdout(output.stdout())
+                .stderr(output.stderr())
                 .build()
         });
         WasiCtxView {
@@ -210,28 +169,30 @@ impl Runtime {
         scope: CallScope,
         timeout: Duration,
     ) -> Store<CallState> {
+        let limits = &self.limits;
         let state = CallState {
             wasi: None,
             name: component.name.clone(),
+            output_cap: (limits.guest_output_bytes, limits.guest_output_lines),
             table: ResourceTable::new(),
             memory: MemoryCap {
-                max: self.limits.memory_bytes,
+                max: limits.memory_bytes(),
                 denied: false,
             },
             scope,
             sent: Vec::new(),
             budget: SendBudget {
-                messages: self.limits.max_sends_per_call,
-                bytes: self.limits.max_send_bytes_per_call,
-                max_messages: self.limits.max_sends_per_call,
-                max_bytes: self.limits.max_send_bytes_per_call,
+                messages: limits.max_sends_per_call,
+                bytes: limits.max_send_bytes_per_call,
+                max_messages: limits.max_sends_per_call,
+                max_bytes: limits.max_send_bytes_per_call,
             },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         if self.metered {
             store
-                .set_fuel(self.limits.fuel)
+                .set_fuel(limits.fuel)
                 .expect("fuel is enabled in the engine config");
             // Every tick, yield to other tasks; past the deadline, interrupt.
             let deadline = Instant::now() + timeout;

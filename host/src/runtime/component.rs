@@ -5,18 +5,24 @@ use super::Runtime;
 use super::bindings::types::{DataType, HandlerConfig, HookModes};
 use super::bindings::{authenticate, handler, logging, presence};
 use super::cache::{self, Origin};
-use super::call::{CallError, CallScope};
-use crate::hub::LocalHub;
-use crate::store::MemoryStore;
+use super::call::CallError;
+use super::exports::Export;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use wasmtime::component::{InstancePre, types::ComponentItem};
 
-const HANDLER: &str = "switchboard:socket/handler@0.1.0";
-const AUTHENTICATE: &str = "switchboard:socket/authenticate@0.1.0";
-const PRESENCE: &str = "switchboard:socket/presence@0.1.0";
-const LOGGING: &str = "switchboard:socket/logging@0.1.0";
+/// The name of an interface of the WIT package this host implements.
+macro_rules! interface {
+    ($name:literal) => {
+        concat!("switchboard:socket/", $name, "@0.3.0")
+    };
+}
+
+const HANDLER: &str = interface!("handler");
+const AUTHENTICATE: &str = interface!("authenticate");
+const PRESENCE: &str = interface!("presence");
+const LOGGING: &str = interface!("logging");
 
 /// Which of the host's interfaces a component exports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,12 +54,12 @@ impl Exports {
 
 /// How a handler wants its messages, as declared by its `config` export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Config {
+pub struct HandlerOptions {
     pub data_type: DataType,
     pub timeout: Option<Duration>,
 }
 
-impl Config {
+impl HandlerOptions {
     /// The data type as written in the WIT: `json`, `text`, `binary` or
     /// `frame`.
     pub fn data_type_name(&self) -> &'static str {
@@ -66,9 +72,9 @@ impl Config {
     }
 }
 
-impl Default for Config {
+impl Default for HandlerOptions {
     fn default() -> Self {
-        Config {
+        HandlerOptions {
             data_type: DataType::Json,
             timeout: None,
         }
@@ -82,7 +88,7 @@ pub struct Component {
     /// Hex SHA-256 of the `.wasm` bytes.
     pub hash: String,
     pub exports: Exports,
-    pub config: Config,
+    pub options: HandlerOptions,
     /// The logging hooks it takes part in, if it exports `logging`.
     pub hook_modes: Option<HookModes>,
     pub loaded_at: SystemTime,
@@ -94,6 +100,36 @@ pub struct Component {
     pub(super) authenticate: Option<authenticate::GuestIndices>,
     pub(super) presence: Option<presence::GuestIndices>,
     pub(super) logging: Option<logging::GuestIndices>,
+}
+
+impl Component {
+    pub(super) fn handler(&self) -> Export<'_, handler::GuestIndices> {
+        Export {
+            name: "handler",
+            indices: self.handler.as_ref(),
+        }
+    }
+
+    pub(super) fn authenticate(&self) -> Export<'_, authenticate::GuestIndices> {
+        Export {
+            name: "authenticate",
+            indices: self.authenticate.as_ref(),
+        }
+    }
+
+    pub(super) fn presence(&self) -> Export<'_, presence::GuestIndices> {
+        Export {
+            name: "presence",
+            indices: self.presence.as_ref(),
+        }
+    }
+
+    pub(super) fn logging(&self) -> Export<'_, logging::GuestIndices> {
+        Export {
+            name: "logging",
+            indices: self.logging.as_ref(),
+        }
+    }
 }
 
 /// Why a `.wasm` file cannot be served.
@@ -173,7 +209,7 @@ impl Runtime {
             name: name.into(),
             hash,
             exports,
-            config: Config::default(),
+            options: HandlerOptions::default(),
             hook_modes: None,
             loaded_at: SystemTime::now(),
             load_time,
@@ -185,34 +221,28 @@ impl Runtime {
             logging,
         };
         if exports.handler {
-            component.config = self.read_config(&component).await?;
+            component.options = self.read_options(&component).await?;
         }
         if exports.logging {
-            let modes = self.logging_hooks(&component, isolated_scope()).await;
+            let modes = self.logging_hooks(&component).await;
             component.hook_modes = Some(modes.map_err(LoadError::Hooks)?);
         }
         Ok(Arc::new(component))
     }
 
-    async fn read_config(&self, component: &Component) -> Result<Config, LoadError> {
+    async fn read_options(&self, component: &Component) -> Result<HandlerOptions, LoadError> {
         let HandlerConfig {
             data_type,
             timeout_seconds,
         } = self
-            .handler_config(component, isolated_scope())
+            .handler_config(component)
             .await
             .map_err(LoadError::Config)?;
-        Ok(Config {
+        Ok(HandlerOptions {
             data_type,
             timeout: timeout_seconds.map(|s| Duration::from_secs(s.max(1).into())),
         })
     }
-}
-
-/// Load-time calls (`config`, `hooks`) get a hub and store of their own,
-/// so they cannot reach real clients or state.
-fn isolated_scope() -> CallScope {
-    CallScope::new(Arc::new(LocalHub::new()), Arc::new(MemoryStore::new()))
 }
 
 fn exported_names(runtime: &Runtime, component: &wasmtime::component::Component) -> Vec<String> {

@@ -1,15 +1,118 @@
-//! Typed calls to each export a component may have. Each runs in its own
-//! fresh instance under the limits (see [`call`](super::call)).
+//! Typed calls to each export a component may have, all through one
+//! helper, [`Runtime::call_export`]: find the export, run it in a fresh
+//! instance under the limits (see [`call`](super::call)), and map the
+//! outcome to a [`CallError`].
 
 use super::Runtime;
-use super::bindings::logging;
 use super::bindings::types::{HandlerConfig, HookModes, HttpRequest, Request, SentMessage, User};
-use super::call::{CallError, CallRecord, CallScope, CallState};
+use super::bindings::{authenticate, handler, logging, presence};
+use super::call::{CallError, CallRecord, CallState};
 use super::component::Component;
+use super::scope::CallScope;
 use std::time::Duration;
 use wasmtime::Store;
+use wasmtime::component::Instance;
+
+/// What an export returns, as the host sees it: a guest's own
+/// `err(reason)` becomes [`CallError::Guest`].
+pub(super) trait Outcome {
+    type Value;
+    fn into_result(self) -> Result<Self::Value, CallError>;
+}
+
+impl<T> Outcome for Result<T, String> {
+    type Value = T;
+    fn into_result(self) -> Result<T, CallError> {
+        self.map_err(CallError::Guest)
+    }
+}
+
+macro_rules! infallible_outcome {
+    ($($ty:ty),*) => {$(
+        impl Outcome for $ty {
+            type Value = $ty;
+            fn into_result(self) -> Result<$ty, CallError> {
+                Ok(self)
+            }
+        }
+    )*};
+}
+
+infallible_outcome!((), HandlerConfig, HookModes);
+
+/// One export of a component: its WIT name, for errors, and its indices
+/// if the component has it.
+pub(super) struct Export<'a, I> {
+    pub name: &'static str,
+    pub indices: Option<&'a I>,
+}
+
+/// The generated indices of one exported interface, which find its
+/// functions in an instance.
+pub(super) trait Indices {
+    type Guest;
+    fn load(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Self::Guest>;
+}
+
+macro_rules! indices {
+    ($($interface:ident),*) => {$(
+        impl Indices for $interface::GuestIndices {
+            type Guest = $interface::Guest;
+            fn load(
+                &self,
+                store: &mut Store<CallState>,
+                instance: &Instance,
+            ) -> wasmtime::Result<$interface::Guest> {
+                $interface::GuestIndices::load(self, store, instance)
+            }
+        }
+    )*};
+}
+
+indices!(handler, authenticate, presence, logging);
 
 impl Runtime {
+    /// Calls one export: `f` gets the store and the export of a fresh
+    /// instance.
+    pub(super) async fn call_export<I: Indices, R: Outcome>(
+        &self,
+        component: &Component,
+        export: Export<'_, I>,
+        scope: CallScope,
+        timeout: Duration,
+        f: impl AsyncFnOnce(&mut Store<CallState>, I::Guest) -> wasmtime::Result<R>,
+    ) -> (Result<R::Value, CallError>, CallRecord) {
+        let Some(indices) = export.indices else {
+            return (Err(CallError::Missing(export.name)), CallRecord::default());
+        };
+        let (result, record) = self
+            .call(component, scope, timeout, async |store, instance| {
+                let guest = indices.load(store, instance)?;
+                f(store, guest).await
+            })
+            .await;
+        (result.and_then(Outcome::into_result), record)
+    }
+
+    /// [`call_export`](Self::call_export) with the server's default
+    /// timeout, for exports whose sends are not kept.
+    async fn call_hook<I: Indices, R: Outcome>(
+        &self,
+        component: &Component,
+        export: Export<'_, I>,
+        scope: CallScope,
+        f: impl AsyncFnOnce(&mut Store<CallState>, I::Guest) -> wasmtime::Result<R>,
+    ) -> Result<R::Value, CallError> {
+        let timeout = self.limits.default_timeout();
+        self.call_export(component, export, scope, timeout, f)
+            .await
+            .0
+    }
+
     /// Calls `handle`, with the handler's own timeout.
     pub async fn handle(
         &self,
@@ -17,22 +120,37 @@ impl Runtime {
         scope: CallScope,
         req: &Request,
     ) -> (Result<(), CallError>, CallRecord) {
-        let Some(indices) = &component.handler else {
-            return (Err(CallError::Missing("handler")), CallRecord::default());
-        };
         let timeout = component
-            .config
+            .options
             .timeout
-            .unwrap_or(self.limits.default_timeout);
-        let (result, record) = self
-            .call(component, scope, timeout, async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_handle(store, req)
-                    .await
-            })
-            .await;
-        (flatten(result), record)
+            .unwrap_or(self.limits.default_timeout());
+        let export = component.handler();
+        self.call_export(component, export, scope, timeout, async |store, guest| {
+            guest.call_handle(store, req).await
+        })
+        .await
+    }
+
+    /// Calls `on-online` (`online`) or `on-offline`, keeping what it sent.
+    pub async fn presence(
+        &self,
+        component: &Component,
+        scope: CallScope,
+        user: &str,
+        online: bool,
+    ) -> (Result<(), CallError>, CallRecord) {
+        let (export, timeout) = (component.presence(), self.limits.default_timeout());
+        self.call_export(
+            component,
+            export,
+            scope,
+            timeout,
+            async |store, guest| match online {
+                true => guest.call_on_online(store, user).await,
+                false => guest.call_on_offline(store, user).await,
+            },
+        )
+        .await
     }
 
     /// Calls `authenticate`.
@@ -42,42 +160,11 @@ impl Runtime {
         scope: CallScope,
         req: &HttpRequest,
     ) -> Result<Option<User>, CallError> {
-        let indices = component
-            .authenticate
-            .as_ref()
-            .ok_or(CallError::Missing("authenticate"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_authenticate(store, req)
-                    .await
-            })
-            .await;
-        flatten(result)
-    }
-
-    /// Calls `on-online` (`online`) or `on-offline`.
-    pub async fn presence(
-        &self,
-        component: &Component,
-        scope: CallScope,
-        user: &str,
-        online: bool,
-    ) -> (Result<(), CallError>, CallRecord) {
-        let Some(indices) = &component.presence else {
-            return (Err(CallError::Missing("presence")), CallRecord::default());
-        };
-        let (result, record) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                let guest = indices.load(&mut *store, instance)?;
-                match online {
-                    true => guest.call_on_online(store, user).await,
-                    false => guest.call_on_offline(store, user).await,
-                }
-            })
-            .await;
-        (flatten(result), record)
+        let export = component.authenticate();
+        self.call_hook(component, export, scope, async |store, guest| {
+            guest.call_authenticate(store, req).await
+        })
+        .await
     }
 
     /// Calls `on-message-received`.
@@ -87,7 +174,8 @@ impl Runtime {
         scope: CallScope,
         req: &Request,
     ) -> Result<(), CallError> {
-        self.call_logging(component, scope, async |store, guest| {
+        let export = component.logging();
+        self.call_hook(component, export, scope, async |store, guest| {
             guest.call_on_message_received(store, req).await
         })
         .await
@@ -100,7 +188,8 @@ impl Runtime {
         scope: CallScope,
         message: &SentMessage,
     ) -> Result<(), CallError> {
-        self.call_logging(component, scope, async |store, guest| {
+        let export = component.logging();
+        self.call_hook(component, export, scope, async |store, guest| {
             guest.call_on_message_sent(store, message).await
         })
         .await
@@ -114,77 +203,34 @@ impl Runtime {
         error: &str,
         req: Option<&Request>,
     ) -> Result<(), CallError> {
-        self.call_logging(component, scope, async |store, guest| {
+        let export = component.logging();
+        self.call_hook(component, export, scope, async |store, guest| {
             guest.call_on_error(store, error, req).await
         })
         .await
     }
 
-    /// Runs `f` with the component's `logging` export.
-    async fn call_logging(
-        &self,
-        component: &Component,
-        scope: CallScope,
-        f: impl AsyncFnOnce(&mut Store<CallState>, logging::Guest) -> wasmtime::Result<()>,
-    ) -> Result<(), CallError> {
-        let indices = component
-            .logging
-            .as_ref()
-            .ok_or(CallError::Missing("logging"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                let guest = indices.load(&mut *store, instance)?;
-                f(store, guest).await
-            })
-            .await;
-        result
-    }
-
-    /// Calls the handler's `config`; done once, when loading.
+    /// Calls the handler's `config`; done once, when loading, detached.
     pub(super) async fn handler_config(
         &self,
         component: &Component,
-        scope: CallScope,
     ) -> Result<HandlerConfig, CallError> {
-        let indices = component
-            .handler
-            .as_ref()
-            .ok_or(CallError::Missing("handler"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                indices
-                    .load(&mut *store, instance)?
-                    .call_config(store)
-                    .await
-            })
-            .await;
-        result
+        let (export, scope) = (component.handler(), CallScope::detached());
+        self.call_hook(component, export, scope, async |store, guest| {
+            guest.call_config(store).await
+        })
+        .await
     }
 
-    /// Calls the logging `hooks`; done once, when loading.
+    /// Calls the logging `hooks`; done once, when loading, detached.
     pub(super) async fn logging_hooks(
         &self,
         component: &Component,
-        scope: CallScope,
     ) -> Result<HookModes, CallError> {
-        let indices = component
-            .logging
-            .as_ref()
-            .ok_or(CallError::Missing("logging"))?;
-        let (result, _) = self
-            .call(component, scope, self.timeout(), async |store, instance| {
-                indices.load(&mut *store, instance)?.call_hooks(store).await
-            })
-            .await;
-        result
+        let (export, scope) = (component.logging(), CallScope::detached());
+        self.call_hook(component, export, scope, async |store, guest| {
+            guest.call_hooks(store).await
+        })
+        .await
     }
-
-    fn timeout(&self) -> Duration {
-        self.limits.default_timeout
-    }
-}
-
-/// A guest's own `err(reason)` becomes [`CallError::Guest`].
-fn flatten<T>(result: Result<Result<T, String>, CallError>) -> Result<T, CallError> {
-    result?.map_err(CallError::Guest)
 }

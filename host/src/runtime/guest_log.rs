@@ -1,9 +1,11 @@
 //! Sends a guest's stdout and stderr to the host's log, one event per
-//! line, tagged with the component.
+//! line, tagged with the component, within a per-call allowance of bytes
+//! and lines. Past it, output is dropped, and one line at the end of the
+//! call says how much.
 
 use bytes::Bytes;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
@@ -18,30 +20,77 @@ enum Stream {
     Stderr,
 }
 
+/// What one call may still write to the log, shared by its two streams.
+#[derive(Debug)]
+struct Allowance {
+    component: Arc<str>,
+    bytes: usize,
+    lines: usize,
+    dropped_bytes: usize,
+    dropped_lines: usize,
+}
+
+impl Drop for Allowance {
+    fn drop(&mut self) {
+        if self.dropped_bytes > 0 {
+            tracing::warn!(
+                target: "guest",
+                component = %self.component,
+                dropped_bytes = self.dropped_bytes,
+                dropped_lines = self.dropped_lines,
+                "output past the per-call cap was dropped ({} bytes in {} lines)",
+                self.dropped_bytes,
+                self.dropped_lines,
+            );
+        }
+    }
+}
+
+/// The output streams of one call.
+pub struct GuestOutput {
+    allowance: Arc<Mutex<Allowance>>,
+}
+
+impl GuestOutput {
+    /// Output of `component` capped at `bytes` and `lines` per call.
+    pub fn new(component: Arc<str>, bytes: usize, lines: usize) -> Self {
+        GuestOutput {
+            allowance: Arc::new(Mutex::new(Allowance {
+                component,
+                bytes,
+                lines,
+                dropped_bytes: 0,
+                dropped_lines: 0,
+            })),
+        }
+    }
+
+    pub fn stdout(&self) -> GuestLog {
+        self.stream(Stream::Stdout)
+    }
+
+    pub fn stderr(&self) -> GuestLog {
+        self.stream(Stream::Stderr)
+    }
+
+    fn stream(&self, stream: Stream) -> GuestLog {
+        GuestLog {
+            allowance: self.allowance.clone(),
+            stream,
+        }
+    }
+}
+
 /// One of a call's output streams.
 pub struct GuestLog {
-    component: Arc<str>,
+    allowance: Arc<Mutex<Allowance>>,
     stream: Stream,
 }
 
 impl GuestLog {
-    pub fn stdout(component: Arc<str>) -> Self {
-        GuestLog {
-            component,
-            stream: Stream::Stdout,
-        }
-    }
-
-    pub fn stderr(component: Arc<str>) -> Self {
-        GuestLog {
-            component,
-            stream: Stream::Stderr,
-        }
-    }
-
     fn writer(&self) -> LineWriter {
         LineWriter {
-            component: self.component.clone(),
+            allowance: self.allowance.clone(),
             stream: self.stream,
             line: Vec::new(),
         }
@@ -64,9 +113,10 @@ impl StdoutStream for GuestLog {
     }
 }
 
-/// Buffers bytes until a newline, then logs the line.
+/// Buffers bytes until a newline, then logs the line if the allowance
+/// covers it.
 struct LineWriter {
-    component: Arc<str>,
+    allowance: Arc<Mutex<Allowance>>,
     stream: Stream,
     line: Vec<u8>,
 }
@@ -74,22 +124,42 @@ struct LineWriter {
 impl LineWriter {
     fn push(&mut self, mut bytes: &[u8]) {
         while let Some(pos) = bytes.iter().position(|&b| b == b'\n') {
-            self.line.extend_from_slice(&bytes[..pos]);
+            self.take(&bytes[..pos]);
             self.emit();
             bytes = &bytes[pos + 1..];
         }
-        self.line.extend_from_slice(bytes);
+        self.take(bytes);
         if self.line.len() >= MAX_LINE {
             self.emit();
         }
     }
 
+    /// Buffers at most a line's worth; the rest of a giant line is
+    /// counted as dropped rather than held.
+    fn take(&mut self, bytes: &[u8]) {
+        let room = MAX_LINE.saturating_sub(self.line.len()).min(bytes.len());
+        self.line.extend_from_slice(&bytes[..room]);
+        if room < bytes.len() {
+            self.allowance.lock().unwrap().dropped_bytes += bytes.len() - room;
+        }
+    }
+
     fn emit(&mut self) {
-        let text = String::from_utf8_lossy(&self.line);
-        let component = &*self.component;
-        match self.stream {
-            Stream::Stdout => tracing::info!(target: "guest", component = %component, "{text}"),
-            Stream::Stderr => tracing::warn!(target: "guest", component = %component, "{text}"),
+        let mut allowance = self.allowance.lock().unwrap();
+        let len = self.line.len();
+        if allowance.lines == 0 || allowance.bytes < len {
+            allowance.lines = 0;
+            allowance.dropped_bytes += len;
+            allowance.dropped_lines += 1;
+        } else {
+            allowance.lines -= 1;
+            allowance.bytes -= len;
+            let text = String::from_utf8_lossy(&self.line);
+            let component = &*allowance.component;
+            match self.stream {
+                Stream::Stdout => tracing::info!(target: "guest", component = %component, "{text}"),
+                Stream::Stderr => tracing::warn!(target: "guest", component = %component, "{text}"),
+            }
         }
         self.line.clear();
     }

@@ -1,5 +1,10 @@
 //! Runs components: one engine, compiled components, and one fresh store
-//! per call with fuel, a wall-clock timeout and a memory cap.
+//! per call with fuel, a wall-clock timeout and a memory cap. Every export
+//! is called through one helper (`exports`); the host imports are
+//! `socket_api` and `store_api`, and a guest's output goes to `guest_log`.
+//!
+//! Depends on `backend` (the traits its imports call) and `settings` (the
+//! limits).
 
 pub mod bindings;
 mod cache;
@@ -7,14 +12,17 @@ mod call;
 mod component;
 mod exports;
 mod guest_log;
+mod scope;
 mod socket_api;
 mod store_api;
 
 pub use cache::content_hash;
-pub use call::{CallError, CallRecord, CallScope};
-pub use component::{Component, Config, Exports, LoadError};
+pub use call::{CallError, CallRecord};
+pub use component::{Component, Exports, HandlerOptions, LoadError};
+pub use scope::CallScope;
+pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};
 
-use crate::config::Limits;
+use crate::settings::CallLimits;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +52,7 @@ const WHOLESALE_RESET_MAX: usize = 256 << 10;
 pub struct Runtime {
     engine: Engine,
     linker: Linker<call::CallState>,
-    limits: Limits,
+    limits: CallLimits,
     cache: Option<cache::CompileCache>,
     /// Bounds calls in flight to the instance pool's size.
     slots: Semaphore,
@@ -55,19 +63,19 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine and starts its epoch ticker.
-    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
+    pub fn new(limits: CallLimits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
         Self::build(limits, cache_dir, true)
     }
 
     /// A runtime whose calls have no fuel and no deadline: a guest that
     /// loops runs forever. Only for measuring what metering costs.
     #[doc(hidden)]
-    pub fn unmetered(limits: Limits) -> anyhow::Result<Arc<Self>> {
+    pub fn unmetered(limits: CallLimits) -> anyhow::Result<Arc<Self>> {
         Self::build(limits, None, false)
     }
 
     fn build(
-        limits: Limits,
+        limits: CallLimits,
         cache_dir: Option<PathBuf>,
         metered: bool,
     ) -> anyhow::Result<Arc<Self>> {
@@ -94,7 +102,7 @@ impl Runtime {
         }))
     }
 
-    pub fn limits(&self) -> &Limits {
+    pub fn limits(&self) -> &CallLimits {
         &self.limits
     }
 
@@ -103,7 +111,7 @@ impl Runtime {
     }
 }
 
-fn engine_config(limits: &Limits) -> wasmtime::Config {
+fn engine_config(limits: &CallLimits) -> wasmtime::Config {
     let mut pool = PoolingAllocationConfig::default();
     let calls = limits.max_concurrent_calls;
     pool.total_component_instances(calls)
@@ -111,14 +119,14 @@ fn engine_config(limits: &Limits) -> wasmtime::Config {
         .total_core_instances(calls * 8)
         .total_memories(calls * 2)
         .total_tables(calls * 4)
-        .max_memory_size(limits.memory_bytes)
+        .max_memory_size(limits.memory_bytes())
         .max_component_instance_size(4 << 20)
         .max_core_instance_size(4 << 20)
         // After a call, a slot resets linear memory in place up to this
         // much and releases the rest, which then faults in again.
-        .linear_memory_keep_resident(limits.keep_resident_bytes)
+        .linear_memory_keep_resident(limits.keep_resident_bytes())
         .table_keep_resident(64 << 10);
-    if limits.keep_resident_bytes > WHOLESALE_RESET_MAX {
+    if limits.keep_resident_bytes() > WHOLESALE_RESET_MAX {
         // Reset only the pages a call dirtied, found with the kernel's
         // PAGEMAP_SCAN where it has it (Linux 6.7+).
         pool.pagemap_scan(wasmtime::Enabled::Auto);

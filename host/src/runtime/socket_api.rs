@@ -1,101 +1,115 @@
 //! The host side of the `socket` interface: `send`, `send-to` and
-//! `is-online`, delivered through the hub.
+//! `is-online`. A user's messages go through the hub; an anonymous
+//! caller's `send` goes straight to its own connection's queue.
 
 use super::bindings::socket::Host;
 use super::bindings::types::{self, Data, SentMessage};
 use super::call::CallState;
-use crate::codec;
-use crate::hub::ConnectionId;
-
-/// Whom a `send` goes to.
-enum Target {
-    User(String),
-    Connection(ConnectionId),
-}
+use crate::backend::Outbound;
 
 /// The most users one `send-to` call may name.
 pub const MAX_RECIPIENTS: usize = 100;
 
+type Answer<T> = wasmtime::Result<Result<T, String>>;
+
+/// Why a message from a component cannot be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("json data is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A component's message as a frame: JSON and text become text frames,
+/// binary a binary frame. JSON is checked, so clients only get valid JSON.
+pub fn encode(data: Data) -> Result<Outbound, EncodeError> {
+    Ok(match data {
+        Data::Json(text) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(&text)?;
+            Outbound::Text(text.into())
+        }
+        Data::Text(text) => Outbound::Text(text.into()),
+        Data::Binary(bytes) => Outbound::Binary(bytes.into()),
+    })
+}
+
 impl types::Host for CallState {}
 
+impl CallState {
+    /// Encodes a message and takes it from the call's send budget. Keeps a
+    /// copy only when `on-message-sent` hooks will want it.
+    fn outbound(&mut self, what: &str, message: Data) -> Result<(Outbound, Option<Data>), String> {
+        let kept = self.scope.record_sent.then(|| message.clone());
+        let outbound = encode(message).map_err(|err| format!("{what}: {err}"))?;
+        self.budget
+            .spend(outbound.len())
+            .map_err(|err| format!("{what}: {err}"))?;
+        Ok((outbound, kept))
+    }
+}
+
 impl Host for CallState {
-    async fn send(&mut self, message: Data) -> wasmtime::Result<Result<(), String>> {
+    async fn send(&mut self, message: Data) -> Answer<()> {
+        let (outbound, kept) = match self.outbound("send", message) {
+            Ok(encoded) => encoded,
+            Err(err) => return Ok(Err(err)),
+        };
         // A user gets it on every device; an anonymous caller on its
-        // connection alone.
-        let target = match (&self.scope.user, &self.scope.connection) {
-            (Some(user), _) => Target::User(user.clone()),
-            (None, Some(connection)) => Target::Connection(connection.clone()),
-            (None, None) => {
-                return Ok(Err(
-                    "send: this call has no connection or user to reply to".into()
-                ));
+        // connection alone, straight to its queue.
+        let (connection, user) = if let Some(user) = &self.scope.user {
+            let users = std::slice::from_ref(user);
+            if let Err(err) = self.scope.hub.send_to_users(users, outbound).await {
+                return Ok(Err(format!("send: {err}")));
             }
+            (None, Some(user))
+        } else if let Some(connection) = self.scope.connection_id() {
+            self.scope.reply(outbound);
+            (Some(connection), None)
+        } else {
+            return Ok(Err(
+                "send: this call has no connection or user to reply to".into()
+            ));
         };
-        let recorded = self.scope.record_sent.then(|| message.clone());
-        let outbound = match codec::encode(message) {
-            Ok(outbound) => outbound,
-            Err(err) => return Ok(Err(format!("send: {err}"))),
-        };
-        if let Err(err) = self.budget.spend(outbound.len()) {
-            return Ok(Err(format!("send: {err}")));
-        }
-        let hub = &self.scope.hub;
-        match &target {
-            Target::User(user) => {
-                hub.send_to_users(std::slice::from_ref(user), outbound)
-                    .await;
-            }
-            Target::Connection(connection) => {
-                hub.send_to_connection(connection, outbound).await;
-            }
-        }
-        if let Some(data) = recorded {
-            let (connection, user) = match target {
-                Target::User(user) => (None, Some(user)),
-                Target::Connection(connection) => (Some(connection.to_string()), None),
-            };
-            self.sent.push(SentMessage {
-                connection,
-                user,
+        if let Some(data) = kept {
+            let sent = SentMessage {
+                connection: connection.map(|id| id.to_string()),
+                user: user.cloned(),
                 data,
-            });
+            };
+            self.sent.push(sent);
         }
         Ok(Ok(()))
     }
 
-    async fn send_to(
-        &mut self,
-        users: Vec<String>,
-        message: Data,
-    ) -> wasmtime::Result<Result<(), String>> {
+    async fn send_to(&mut self, users: Vec<String>, message: Data) -> Answer<()> {
         if users.len() > MAX_RECIPIENTS {
             return Ok(Err(format!(
                 "send-to: at most {MAX_RECIPIENTS} users per call, got {}; nothing was sent",
                 users.len()
             )));
         }
-        let recorded = self.scope.record_sent.then(|| message.clone());
-        let outbound = match codec::encode(message) {
-            Ok(outbound) => outbound,
-            Err(err) => return Ok(Err(format!("send-to: {err}"))),
+        let (outbound, kept) = match self.outbound("send-to", message) {
+            Ok(encoded) => encoded,
+            Err(err) => return Ok(Err(err)),
         };
-        if let Err(err) = self.budget.spend(outbound.len()) {
+        if let Err(err) = self.scope.hub.send_to_users(&users, outbound).await {
             return Ok(Err(format!("send-to: {err}")));
         }
-        self.scope.hub.send_to_users(&users, outbound).await;
-        if let Some(data) = recorded {
-            for user in users {
-                self.sent.push(SentMessage {
-                    connection: None,
-                    user: Some(user),
-                    data: data.clone(),
-                });
-            }
+        if let Some(data) = kept {
+            self.sent.extend(users.into_iter().map(|user| SentMessage {
+                connection: None,
+                user: Some(user),
+                data: data.clone(),
+            }));
         }
         Ok(Ok(()))
     }
 
-    async fn is_online(&mut self, user: String) -> wasmtime::Result<bool> {
-        Ok(self.scope.hub.is_online(&user).await)
+    async fn is_online(&mut self, user: String) -> Answer<bool> {
+        Ok(self
+            .scope
+            .hub
+            .is_online(&user)
+            .await
+            .map_err(|err| format!("is-online: {err}")))
     }
 }

@@ -11,6 +11,6 @@ pub fn echo_app() -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
         .join("guests");
     let app = root.join("examples/echo");
-    switchboard::guest_build::build_app(&app, Some(&target)).expect("building the echo app");
+    switchboard::cli::build::build_app(&app, Some(&target)).expect("building the echo app");
     app
 }

@@ -1,0 +1,119 @@
+//! `switchboard check`: loads every component of an app against the WIT
+//! contract, without serving, and reports what it found.
+
+use super::App;
+use super::routing::Route;
+use crate::runtime::Runtime;
+use crate::settings::CallLimits;
+use std::fmt;
+use std::path::Path;
+
+/// One row per file under `socket/`.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub file: String,
+    pub route: String,
+    pub exports: String,
+    pub config: String,
+    pub problem: String,
+}
+
+/// The result of checking an app.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    pub fn has_problems(&self) -> bool {
+        self.rows.iter().any(|row| !row.problem.is_empty())
+    }
+}
+
+/// Loads the app at `app_dir` (compiling without the cache, as a fresh
+/// server would) and describes each component.
+pub async fn check(app_dir: &Path) -> anyhow::Result<Report> {
+    let runtime = Runtime::new(CallLimits::default(), None)?;
+    let app = App::load(app_dir, &runtime).await?;
+    let mut rows: Vec<Row> = app
+        .components
+        .iter()
+        .map(|(file, component)| Row {
+            file: file.clone(),
+            route: route_name(file),
+            exports: component.exports.names().join(", "),
+            config: if component.exports.handler {
+                let options = component.options;
+                let timeout = options
+                    .timeout
+                    .map_or("default".into(), |t| format!("{}s", t.as_secs()));
+                format!("data={} timeout={timeout}", options.data_type_name())
+            } else {
+                "-".into()
+            },
+            problem: String::new(),
+        })
+        .collect();
+    for problem in &app.problems {
+        match rows.iter_mut().find(|row| row.file == problem.file) {
+            Some(row) => row.problem = problem.reason.clone(),
+            None => rows.push(Row {
+                file: problem.file.clone(),
+                route: route_name(&problem.file),
+                exports: "-".into(),
+                config: "-".into(),
+                problem: problem.reason.clone(),
+            }),
+        }
+    }
+    rows.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(Report { rows })
+}
+
+fn route_name(file: &str) -> String {
+    match Route::parse(Path::new(file)) {
+        Ok(Some(route)) => route.name,
+        Ok(None) => "(middleware)".into(),
+        Err(_) => "-".into(),
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = Row {
+            file: "FILE".into(),
+            route: "ROUTE".into(),
+            exports: "EXPORTS".into(),
+            config: "CONFIG".into(),
+            problem: "PROBLEM".into(),
+        };
+        let all: Vec<&Row> = std::iter::once(&header).chain(&self.rows).collect();
+        let width = |get: fn(&Row) -> &str| all.iter().map(|r| get(r).len()).max().unwrap_or(0);
+        let widths = [
+            width(|r| &r.file),
+            width(|r| &r.route),
+            width(|r| &r.exports),
+            width(|r| &r.config),
+        ];
+        for row in all {
+            writeln!(
+                f,
+                "{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}",
+                row.file,
+                row.route,
+                row.exports,
+                row.config,
+                if row.problem.is_empty() {
+                    "ok"
+                } else {
+                    &row.problem
+                },
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,270 @@
+//! An app: the components found under its `socket/` folder, its route
+//! table, its logging hooks, and the components that authenticate
+//! connections and hear presence. `routing` maps files to routes,
+//! `logging` resolves and runs the logging hooks, `reload` swaps in a new
+//! app while serving, and `check` reports on one without serving.
+//!
+//! Depends on `runtime` and `settings`.
+
+pub mod check;
+pub mod logging;
+pub mod reload;
+pub mod routing;
+
+use crate::runtime::{Component, Runtime, content_hash};
+use logging::RouteHooks;
+use routing::{Route, RouteTable};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One loaded app. Immutable: a reload builds a new one and swaps it in,
+/// so each message is routed entirely by one version.
+pub struct App {
+    pub routes: RouteTable<Routed>,
+    /// `socket/index.wasm` if it exports `authenticate`, else
+    /// `socket/_middleware.wasm` if that does.
+    pub authenticator: Option<Arc<Component>>,
+    /// The same for `presence`.
+    pub presence: Option<Arc<Component>>,
+    /// Logging hooks for what is not a handler's doing: unmatched
+    /// messages, presence hooks, authentication.
+    pub root_hooks: RouteHooks,
+    /// Every loaded component, by file path relative to `socket/`.
+    pub components: BTreeMap<String, Arc<Component>>,
+    /// Files that could not be loaded (a previous version may be serving).
+    pub problems: Vec<Problem>,
+}
+
+/// A route's handler and its resolved logging hooks.
+#[derive(Clone)]
+pub struct Routed {
+    pub component: Arc<Component>,
+    pub hooks: RouteHooks,
+}
+
+/// A file under `socket/` that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub reason: String,
+}
+
+impl App {
+    /// An app with no components.
+    pub fn empty() -> App {
+        App {
+            routes: RouteTable::new(Vec::new()),
+            authenticator: None,
+            presence: None,
+            root_hooks: RouteHooks::default(),
+            components: BTreeMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Loads every `.wasm` under `app_dir/socket`. A file that fails to
+    /// load is logged and left out; the rest are served.
+    pub async fn load(app_dir: &Path, runtime: &Arc<Runtime>) -> anyhow::Result<App> {
+        Self::reload(app_dir, runtime, &App::empty()).await
+    }
+
+    /// Builds the app anew from `app_dir/socket`. Components whose bytes
+    /// did not change are reused from `previous`; a file that fails to load
+    /// keeps its version from `previous`, if it had one.
+    pub async fn reload(
+        app_dir: &Path,
+        runtime: &Arc<Runtime>,
+        previous: &App,
+    ) -> anyhow::Result<App> {
+        let socket_dir = app_dir.join("socket");
+        anyhow::ensure!(
+            socket_dir.is_dir(),
+            "{} has no socket/ folder; put the app's .wasm components there (or run `switchboard build` first)",
+            app_dir.display()
+        );
+        let mut files = Vec::new();
+        list_wasm(&socket_dir, &socket_dir, &mut files)?;
+        files.sort();
+
+        let mut components = BTreeMap::new();
+        let mut problems = Vec::new();
+        for relative in files {
+            let name = relative.to_string_lossy().replace('\\', "/");
+            match Route::parse(&relative) {
+                Err(err) => {
+                    let problem = Problem::new(&name, err.reason);
+                    problem.log("cannot serve component");
+                    problems.push(problem);
+                }
+                Ok(None) if !is_middleware(&name) => {}
+                Ok(_) => {
+                    let old = previous.components.get(&name);
+                    match load_if_changed(runtime, &socket_dir, &name, old).await {
+                        Ok(component) => {
+                            components.insert(name, component);
+                        }
+                        Err(reason) => {
+                            let problem = Problem::new(&name, reason);
+                            match old {
+                                Some(old) => {
+                                    problem.log("cannot load; the previous version keeps serving");
+                                    components.insert(name.clone(), old.clone());
+                                }
+                                None => problem.log("cannot serve component"),
+                            }
+                            problems.push(problem);
+                        }
+                    }
+                }
+            }
+        }
+        for name in previous.components.keys() {
+            if !components.contains_key(name) && !problems.iter().any(|p| &p.file == name) {
+                tracing::info!(file = %name, "component removed");
+            }
+        }
+        Ok(App::assemble(components, problems))
+    }
+
+    /// Derives the route table, middleware and hooks from the components.
+    fn assemble(components: BTreeMap<String, Arc<Component>>, mut problems: Vec<Problem>) -> App {
+        let mut routes = Vec::new();
+        for (name, component) in &components {
+            let Ok(Some(route)) = Route::parse(Path::new(name)) else {
+                continue;
+            };
+            if component.exports.handler {
+                let hooks = RouteHooks::resolve(&chain(&components, name));
+                let component = component.clone();
+                routes.push((route, Routed { component, hooks }));
+            } else if route.name != "index" {
+                let reason = "exports no handler, so it cannot serve its route";
+                let problem = Problem::new(name, reason.into());
+                problem.log("cannot serve component");
+                problems.push(problem);
+            }
+        }
+        let root = |export: fn(&Component) -> bool| {
+            ["index.wasm", "_middleware.wasm"]
+                .iter()
+                .filter_map(|name| components.get(*name))
+                .find(|c| export(c))
+                .cloned()
+        };
+        App {
+            routes: RouteTable::new(routes),
+            authenticator: root(|c| c.exports.authenticate),
+            presence: root(|c| c.exports.presence),
+            root_hooks: RouteHooks::resolve(&chain(&components, "index.wasm")),
+            components,
+            problems,
+        }
+    }
+}
+
+/// The logging chain of the handler in `file`: the file itself, then each
+/// `_middleware.wasm` from its folder up to `socket/`.
+fn chain<'a>(
+    components: &'a BTreeMap<String, Arc<Component>>,
+    file: &str,
+) -> Vec<&'a Arc<Component>> {
+    let mut chain: Vec<&Arc<Component>> = components.get(file).into_iter().collect();
+    let mut dir = Path::new(file).parent();
+    while let Some(folder) = dir {
+        let middleware = folder.join("_middleware.wasm");
+        let key = middleware.to_string_lossy().replace('\\', "/");
+        chain.extend(components.get(&key));
+        dir = folder.parent();
+    }
+    chain
+}
+
+impl Problem {
+    fn new(file: &str, reason: String) -> Problem {
+        Problem {
+            file: file.to_owned(),
+            reason,
+        }
+    }
+
+    /// One log line naming the file, what happens now, and why.
+    fn log(&self, outcome: &str) {
+        tracing::error!(file = %self.file, reason = %self.reason, "{outcome}");
+    }
+}
+
+/// `_middleware.wasm` in any folder is loaded for its hooks.
+fn is_middleware(name: &str) -> bool {
+    name == "_middleware.wasm" || name.ends_with("/_middleware.wasm")
+}
+
+/// The component in `name`: `old` if the bytes are unchanged, else a
+/// freshly loaded one. Errors are reasons to log.
+async fn load_if_changed(
+    runtime: &Arc<Runtime>,
+    socket_dir: &Path,
+    name: &str,
+    old: Option<&Arc<Component>>,
+) -> Result<Arc<Component>, String> {
+    let wasm = tokio::fs::read(socket_dir.join(name))
+        .await
+        .map_err(|err| format!("cannot read the file: {err}"))?;
+    if let Some(old) = old
+        && old.hash == content_hash(&wasm)
+    {
+        return Ok(old.clone());
+    }
+    let component = runtime
+        .load(name, wasm)
+        .await
+        .map_err(|err| err.to_string())?;
+    match old {
+        None => tracing::info!(
+            file = %name,
+            hash = short(&component.hash),
+            exports = ?component.exports.names(),
+            ms = millis(&component),
+            cached = component.from_cache,
+            "loaded component"
+        ),
+        Some(old) => tracing::info!(
+            file = %name,
+            old_hash = short(&old.hash),
+            new_hash = short(&component.hash),
+            exports = ?component.exports.names(),
+            ms = millis(&component),
+            cached = component.from_cache,
+            "swapped component"
+        ),
+    }
+    Ok(component)
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..12]
+}
+
+fn millis(component: &Component) -> f64 {
+    (component.load_time.as_secs_f64() * 1e4).round() / 10.0
+}
+
+/// Paths of `.wasm` files under `dir`, relative to `root`. Hidden files
+/// (editors' and `switchboard build`'s temporaries) are skipped.
+fn list_wasm(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            list_wasm(root, &path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "wasm") {
+            out.push(path.strip_prefix(root).expect("under root").to_path_buf());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Hot reload: watches the app's `socket/` folder and swaps in a new
+//! [`App`] when components appear, change or disappear, without
+//! restarting or dropping connections.
+//!
+//! Events are debounced; the reload reuses unchanged components, compiles
+//! changed ones off the async threads, keeps the previous version of any
+//! file that fails to load, and retries once after the file settles.
+
+use super::App;
+use crate::runtime::Runtime;
+use arc_swap::ArcSwap;
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout, timeout_at};
+
+/// Quiet time after the last event before reloading.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Longest wait for quiet, so a file written non-stop still reloads.
+const MAX_DELAY: Duration = Duration::from_millis(500);
+/// When a file failed to load, look again this much later in case it was
+/// still being written.
+const RETRY: Duration = Duration::from_millis(750);
+
+/// Keeps the folder watched while it lives.
+pub struct HotReload {
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// What a reload needs: where the app is, the runtime to load it with,
+/// and the slot holding the current app.
+#[derive(Clone)]
+pub struct Reloader {
+    pub app_dir: PathBuf,
+    pub runtime: Arc<Runtime>,
+    pub current: Arc<ArcSwap<App>>,
+}
+
+/// Starts watching `socket/` and reloading into `reloader.current`.
+pub fn watch(reloader: Reloader) -> anyhow::Result<HotReload> {
+    let socket_dir = reloader.app_dir.join("socket");
+    let (events, rx) = mpsc::unbounded_channel();
+    let mut watcher =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+            Ok(event) if matters(&event.kind) => {
+                let _ = events.send(());
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!("watching socket/: {err}"),
+        })?;
+    watcher.watch(&socket_dir, RecursiveMode::Recursive)?;
+    tracing::info!(dir = %socket_dir.display(), "watching for component changes");
+    tokio::spawn(reload_loop(reloader, rx));
+    Ok(HotReload { _watcher: watcher })
+}
+
+fn matters(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
+    )
+}
+
+async fn reload_loop(reloader: Reloader, mut events: mpsc::UnboundedReceiver<()>) {
+    while events.recv().await.is_some() {
+        if !settle(&mut events).await {
+            return;
+        }
+        if reload(&reloader).await {
+            // A file mid-copy fails now and loads once complete; a new
+            // event also ends the wait.
+            match timeout(RETRY, events.recv()).await {
+                Ok(None) => return,
+                Ok(Some(())) if !settle(&mut events).await => return,
+                _ => {}
+            }
+            reload(&reloader).await;
+        }
+    }
+}
+
+/// Waits until events stop for [`DEBOUNCE`] (at most [`MAX_DELAY`]).
+/// Returns false when the watcher is gone. The JWKS watch uses it too.
+pub async fn settle(events: &mut mpsc::UnboundedReceiver<()>) -> bool {
+    let give_up = Instant::now() + MAX_DELAY;
+    loop {
+        let quiet = (Instant::now() + DEBOUNCE).min(give_up);
+        match timeout_at(quiet, events.recv()).await {
+            Ok(Some(())) if Instant::now() < give_up => continue,
+            Ok(None) => return false,
+            _ => return true,
+        }
+    }
+}
+
+/// Rebuilds the app from disk and swaps it in. Returns whether some file
+/// failed to load.
+pub async fn reload(reloader: &Reloader) -> bool {
+    let previous = reloader.current.load_full();
+    match App::reload(&reloader.app_dir, &reloader.runtime, &previous).await {
+        Ok(app) => {
+            let failed = !app.problems.is_empty();
+            reloader.current.store(Arc::new(app));
+            failed
+        }
+        Err(err) => {
+            tracing::error!("reload failed; keeping the current app: {err:#}");
+            true
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! What the triggers share: the runtime, the backends, the current app and
+//! the settings. Built once by the server from the backends it is given;
+//! every connection holds an `Arc` of it, and hands each part only the
+//! piece it needs (a hook runner gets the [`Runtime`], not all of this).
+//!
+//! Depends on `runtime`, `backend`, `app`, `auth`, `edge` and `settings`.
+
+use crate::app::App;
+use crate::auth::jwt::JwtVerifier;
+use crate::backend::limits::LimitedStore;
+use crate::backend::{AppStore, Hub, NodeId};
+use crate::edge::Edge;
+use crate::runtime::{CallScope, Runtime};
+use crate::settings::Settings;
+use arc_swap::ArcSwap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The services of one node.
+pub struct Services {
+    /// This node among those sharing the backends.
+    pub node: NodeId,
+    pub runtime: Arc<Runtime>,
+    pub hub: Arc<dyn Hub>,
+    /// The backend's store, behind the store limits.
+    pub store: LimitedStore,
+    /// The browser-facing policy and the connection counts.
+    pub edge: Edge,
+    /// The built-in JWT check, when configured.
+    pub jwt: Option<JwtVerifier>,
+    /// The current app; a reload swaps in a new one, and each message is
+    /// routed by the one it loaded.
+    pub app: Arc<ArcSwap<App>>,
+    /// The app's folder.
+    pub app_dir: PathBuf,
+    pub settings: Settings,
+}
+
+/// The backends a node runs on.
+pub struct Backends {
+    pub hub: Arc<dyn Hub>,
+    pub store: Arc<dyn AppStore>,
+}
+
+impl Backends {
+    /// The embedded single-node backends, in memory.
+    pub fn local() -> Backends {
+        Backends {
+            hub: Arc::new(crate::backend::local::LocalHub::new()),
+            store: Arc::new(crate::backend::local::MemoryStore::new()),
+        }
+    }
+}
+
+impl Services {
+    /// A scope acting for no one, on these backends.
+    pub fn scope(&self) -> CallScope {
+        CallScope::new(self.hub.clone(), self.store.clone())
+    }
+}

@@ -1,0 +1,73 @@
+//! Whom a call acts for, and the backends it reaches.
+
+use crate::backend::limits::{LimitedStore, StoreLimits};
+use crate::backend::null::{NullHub, NullStore};
+use crate::backend::{ConnectionId, Hub, Outbound, Peer};
+use std::sync::Arc;
+
+/// `send` goes to `user` on every device, or to `connection` alone when
+/// there is no user. Replies to `connection` (anonymous `send`, error
+/// replies) go straight to its queue, never through the hub, so they
+/// stay on this node and take no global lock.
+#[derive(Clone)]
+pub struct CallScope {
+    pub hub: Arc<dyn Hub>,
+    pub store: LimitedStore,
+    /// The connection the call came from, if any.
+    pub connection: Option<Peer>,
+    pub user: Option<String>,
+    /// Keep a copy of each message sent, for `on-message-sent` hooks.
+    pub record_sent: bool,
+}
+
+impl CallScope {
+    /// A scope acting for no one: `send` fails, `send-to` works.
+    pub fn new(hub: Arc<dyn Hub>, store: LimitedStore) -> Self {
+        CallScope {
+            hub,
+            store,
+            connection: None,
+            user: None,
+            record_sent: false,
+        }
+    }
+
+    /// A scope that reaches nothing: no one receives what it sends, no one
+    /// is online, and the store refuses to be used. For load-time calls
+    /// and tools.
+    pub fn detached() -> Self {
+        let store = LimitedStore::new(Arc::new(NullStore), StoreLimits::default());
+        CallScope::new(Arc::new(NullHub), store)
+    }
+
+    /// Acts for this connection and its user, if any.
+    pub fn for_connection(mut self, connection: Peer) -> Self {
+        self.user = connection.user.clone();
+        self.connection = Some(connection);
+        self
+    }
+
+    /// Acts for this user, on none of their connections in particular.
+    pub fn for_user(mut self, user: String) -> Self {
+        self.user = Some(user);
+        self
+    }
+
+    pub fn recording_sent(mut self, record: bool) -> Self {
+        self.record_sent = record;
+        self
+    }
+
+    /// The id of the connection the call came from.
+    pub fn connection_id(&self) -> Option<&ConnectionId> {
+        self.connection.as_ref().map(|peer| &peer.id)
+    }
+
+    /// Queues a message on the caller's own connection. Returns whether
+    /// it was queued (false with no connection, or a full or closed queue).
+    pub fn reply(&self, message: Outbound) -> bool {
+        self.connection
+            .as_ref()
+            .is_some_and(|peer| peer.enqueue(message))
+    }
+}

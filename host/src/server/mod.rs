@@ -1,0 +1,169 @@
+//! The edge of the process: the listeners, the HTTP routes (`routes`), the
+//! admin routes (`admin`), and graceful shutdown.
+//!
+//! Depends on the triggers (`socket`) and everything below them.
+
+pub mod admin;
+mod routes;
+
+use crate::app::App;
+use crate::app::reload::{self, Reloader};
+use crate::auth::jwt::{JwtConfig, JwtVerifier};
+use crate::backend::limits::LimitedStore;
+use crate::backend::{NodeId, PresenceEvents};
+use crate::context::{Backends, Services};
+use crate::edge::Edge;
+use crate::runtime::Runtime;
+use crate::settings::Settings;
+use crate::socket::connection::Lifecycle;
+use crate::socket::presence;
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use axum::serve::ListenerExt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// A bound server, ready to [`run`](Server::run).
+pub struct Server {
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    services: Arc<Services>,
+    presence: PresenceEvents,
+}
+
+impl Server {
+    /// Loads the app's components and binds the listeners, on the embedded
+    /// single-node backends.
+    pub async fn bind(app_dir: impl Into<PathBuf>, settings: Settings) -> anyhow::Result<Server> {
+        Self::bind_with(app_dir, settings, Backends::local()).await
+    }
+
+    /// The same, on the given backends.
+    pub async fn bind_with(
+        app_dir: impl Into<PathBuf>,
+        settings: Settings,
+        backends: Backends,
+    ) -> anyhow::Result<Server> {
+        let app_dir = app_dir.into();
+        let runtime = Runtime::new(settings.limits.clone(), settings.cache_dir())?;
+        let app = App::load(&app_dir, &runtime).await?;
+        if app.routes.is_empty() {
+            tracing::warn!(
+                "no handlers in {}/socket; every message will get an error",
+                app_dir.display()
+            );
+        }
+        let listen = settings.listen.addr;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let admin = match settings.listen.admin {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for admin routes"))?,
+            ),
+            None => None,
+        };
+        let jwt = match JwtConfig::from_settings(&settings.jwt)? {
+            Some(config) => Some(JwtVerifier::new(&config).await?),
+            None => None,
+        };
+        let edge = Edge::new(&settings.edge)?;
+        let presence = backends
+            .hub
+            .presence_events()
+            .context("the hub's presence events were taken already")?;
+        let node = NodeId::generate();
+        tracing::info!(node = %node, "node started");
+        let services = Arc::new(Services {
+            node,
+            runtime,
+            hub: backends.hub,
+            store: LimitedStore::new(backends.store, settings.store.limits()),
+            edge,
+            jwt,
+            app: Arc::new(ArcSwap::from_pointee(app)),
+            app_dir,
+            settings,
+        });
+        Ok(Server {
+            listener,
+            admin,
+            services,
+            presence,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The admin listener's address, if admin routes are on.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn services(&self) -> &Arc<Services> {
+        &self.services
+    }
+
+    /// Serves until `shutdown` resolves, then closes every connection with
+    /// 1001 and waits up to the configured grace period for them.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop) = watch::channel(false);
+        let (done, mut all_done) = mpsc::channel::<()>(1);
+        let services = self.services;
+        let grace = services.settings.connections.shutdown_grace();
+        tokio::spawn(presence::run_hooks(services.clone(), self.presence));
+        let _hot_reload = match services.settings.components.watch {
+            true => Some(reload::watch(Reloader {
+                app_dir: services.app_dir.clone(),
+                runtime: services.runtime.clone(),
+                current: services.app.clone(),
+            })?),
+            false => None,
+        };
+        if let Some(listener) = self.admin {
+            tracing::info!(addr = %listener.local_addr()?, "admin routes listening");
+            let mut stopped = stop.clone();
+            let admin = axum::serve(listener, admin::router(services.clone()))
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.changed().await;
+                });
+            tokio::spawn(async move { admin.await });
+        }
+        let router = routes::router(services, Lifecycle { stop, done });
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        // Replies are small and written once per batch; Nagle's algorithm
+        // would hold them back waiting for an ACK.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {err}");
+            }
+        });
+        // The peer's address is the client's, unless a trusted proxy
+        // forwards for it.
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down");
+                let _ = stop_tx.send(true);
+            })
+            .await?;
+        if tokio::time::timeout(grace, all_done.recv()).await.is_err() {
+            tracing::warn!("connections still open after {grace:?}; exiting anyway");
+        }
+        Ok(())
+    }
+}

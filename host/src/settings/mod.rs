@@ -1,0 +1,380 @@
+//! Every setting of `switchboard serve`, spelled once: its section and key
+//! in the config file, its type, its default and its help. The command
+//! line flags (`--KEY`), the `SWITCHBOARD_*` environment variables, the
+//! config file and `--print-config` are all derived from this one list.
+//!
+//! Precedence: flag > environment variable > config file > default (see
+//! [`load`]).
+//!
+//! Depends on nothing else in the crate but `backend` (for the store's
+//! limit type).
+
+mod flags;
+mod load;
+mod value;
+
+pub use flags::SettingFlags;
+pub use load::{Overrides, SettingsError, load, parse_file};
+use value::Value;
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One setting as the command line and the docs see it.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The config file's section: `limits`.
+    pub section: &'static str,
+    /// The key within it, in kebab case: `memory-limit-mib`.
+    pub key: String,
+    /// The flag, without `--`: `memory-limit-mib`.
+    pub flag: String,
+    pub help: &'static str,
+    /// A switch: `--flag` sets it and `--no-flag` clears it.
+    pub switch: bool,
+    /// Turns a flag's text into the file's value, or says why it can't.
+    pub parse: fn(&str) -> Result<toml::Value, String>,
+}
+
+impl Spec {
+    /// The default as the config file writes it (`1048576`, `"token"`);
+    /// `None` for settings that are unset by default.
+    pub fn default_text(&self) -> Option<String> {
+        let defaults = toml::Value::try_from(Settings::default()).expect("settings serialize");
+        let value = defaults.get(self.section)?.get(&self.key)?;
+        Some(value.to_string())
+    }
+
+    /// `SWITCHBOARD_` and the flag in upper snake case.
+    pub fn env(&self) -> String {
+        format!("SWITCHBOARD_{}", self.flag.replace('-', "_").to_uppercase())
+    }
+}
+
+/// Declares the sections: each field's doc comment is its help, and
+/// `flag = "..."` names its flag when that is not the section's prefix
+/// plus the key.
+macro_rules! sections {
+    ($(
+        $(#[doc = $sdoc:literal])*
+        [$section:literal $Section:ident, prefix $prefix:literal] {$(
+            $(#[doc = $doc:literal])*
+            $field:ident: $ty:ty = $default:expr $(, flag = $flag:literal)?;
+        )*}
+    )*) => {$(
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+        pub struct $Section {$(
+            $(#[doc = $doc])*
+            pub $field: $ty,
+        )*}
+
+        impl Default for $Section {
+            fn default() -> Self {
+                $Section { $($field: $default,)* }
+            }
+        }
+
+        impl $Section {
+            /// The specs of this section's settings, in order.
+            pub fn specs() -> Vec<Spec> {
+                vec![$(Spec {
+                    section: $section,
+                    key: kebab_case(stringify!($field)),
+                    flag: flag!($prefix, $field $(, $flag)?),
+                    help: concat!($($doc),*).trim_ascii(),
+                    switch: <$ty as Value>::SWITCH,
+                    parse: <$ty as Value>::parse,
+                },)*]
+            }
+        }
+    )*};
+}
+
+macro_rules! flag {
+    ($prefix:literal, $field:ident, $flag:literal) => {
+        $flag.to_owned()
+    };
+    ($prefix:literal, $field:ident) => {
+        kebab_case(concat!($prefix, stringify!($field)))
+    };
+}
+
+sections! {
+    /// Where to listen.
+    ["listen" Listen, prefix ""] {
+        /// Address to serve WebSocket, HTTP and `public/` on.
+        addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)), flag = "listen";
+        /// Serve the read-only admin routes (`GET /_switchboard/components`)
+        /// on this address; keep it on loopback. Off when unset.
+        admin: Option<SocketAddr> = None, flag = "admin";
+    }
+
+    /// Client connections.
+    ["connections" Connections, prefix ""] {
+        /// Largest message accepted from a client, in bytes; a larger one
+        /// closes the connection with 1009.
+        max_message_size: usize = 1 << 20;
+        /// Messages queued for one client; when full, the client is
+        /// disconnected with 1008.
+        outbound_queue: usize = 1024;
+        /// Bytes read from a socket at once; tungstenite zeroes this buffer
+        /// when a connection opens, so it is most of an idle connection's
+        /// memory (larger frames grow it as needed).
+        read_buffer_size: usize = 4 << 10;
+        /// Bytes of outgoing frames gathered before a socket write (the
+        /// writer also flushes after each batch of queued messages).
+        write_buffer_size: usize = 64 << 10;
+        /// Seconds between keepalive pings of a quiet connection (fractions
+        /// allowed, as for every setting in seconds but `timeout`).
+        keepalive_interval: f64 = 20.0;
+        /// Seconds a connection may leave a ping unanswered before it is
+        /// closed with 1001.
+        keepalive_timeout: f64 = 10.0;
+        /// Seconds shutdown waits for connections to close.
+        shutdown_grace: f64 = 5.0;
+    }
+
+    /// Caps on every component call, handlers and middleware alike.
+    ["limits" CallLimits, prefix ""] {
+        /// Fuel per call (about one unit per Wasm instruction; roughly 0.1 s
+        /// of tight loop).
+        fuel: u64 = 500_000_000;
+        /// Linear memory cap per call, in MiB.
+        memory_limit_mib: usize = 64;
+        /// Wall-clock limit of a call, in seconds, for handlers that
+        /// declare none.
+        timeout: u64 = 10;
+        /// Calls that may run at once (the instance pool's size); later
+        /// ones wait for a slot.
+        max_concurrent_calls: u32 = 256;
+        /// Messages one call may send (each `send` or `send-to` counts
+        /// one); past it, they return an error.
+        max_sends_per_call: u32 = 1000;
+        /// Bytes one call may send, over all its messages.
+        max_send_bytes_per_call: usize = 16 << 20;
+        /// Linear memory, in KiB, each instance-pool slot resets in place
+        /// between calls; above 256, only dirtied pages are reset (Linux
+        /// 6.7+). 16384 makes JavaScript and Python calls cheaper.
+        keep_resident_kib: usize = 256;
+        /// Bytes of stdout and stderr one call may write to the server's
+        /// log; past it, one line says how much was dropped.
+        guest_output_bytes: usize = 64 << 10;
+        /// Lines of stdout and stderr one call may write to the log.
+        guest_output_lines: usize = 100;
+    }
+
+    /// The `store` import's caps (keys are at most 256 bytes and values
+    /// 64 KiB, as the WIT contract says).
+    ["store" Store, prefix "store_"] {
+        /// Bytes of keys, values and set members the store may hold in all;
+        /// a write past it is refused with an error.
+        max_bytes: u64 = 64 << 20;
+        /// Keys (values and sets together) the store may hold.
+        max_keys: usize = 100_000;
+        /// Members one set may hold.
+        max_members: usize = 100_000;
+    }
+
+    /// Loading components.
+    ["components" Components, prefix ""] {
+        /// Cache compiled components (`--no-cache` compiles every component
+        /// at startup).
+        cache: bool = true;
+        /// Directory of the compile cache; unset means
+        /// `$XDG_CACHE_HOME/switchboard/components`, else
+        /// `~/.cache/switchboard/components`.
+        cache_dir: Option<PathBuf> = None;
+        /// Watch `socket/` and swap changed components in while serving
+        /// (`--no-watch` turns it off).
+        watch: bool = true;
+    }
+
+    /// The browser-facing edge: which pages may open sockets, who the
+    /// client is behind proxies, and the caps on connections, request
+    /// heads and message rates.
+    ["edge" Edge, prefix ""] {
+        /// Origins whose pages may open sockets besides the server's own
+        /// (`https://app.example.com`, `https://*.example.com` for its
+        /// subdomains); `["*"]` turns the Origin check off. Requests
+        /// without `Origin` (not from a browser) are always let through.
+        allowed_origins: Vec<String> = Vec::new(), flag = "allowed-origins";
+        /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names
+        /// the client, for the per-IP cap and the logs.
+        trusted_proxies: Vec<String> = Vec::new(), flag = "trusted-proxies";
+        /// Messages per second one connection may send, on average; past
+        /// it, messages get `{"error": "rate limit: ..."}`. 0 turns it off.
+        message_rate: f64 = 100.0;
+        /// Messages one connection may send at once above the rate.
+        message_burst: u32 = 200;
+        /// Refused messages in a row after which the connection is closed
+        /// with 1008.
+        rate_limit_refusals: u32 = 100;
+        /// Connections one client IP may hold; past it, upgrades get 429.
+        /// 0 turns it off.
+        max_connections_per_ip: usize = 1000;
+        /// Connections the server holds in all; past it, upgrades get 503.
+        /// Unset means the open-file limit less a tenth (at least 100).
+        max_connections: Option<usize> = None;
+        /// Longest upgrade URL (path and query), in bytes; past it, 431.
+        max_url_bytes: usize = 8 << 10;
+        /// Most bytes of upgrade request headers in all; past it, 431.
+        max_header_bytes: usize = 32 << 10;
+        /// Most bytes of `Cookie` headers on an upgrade; past it, 431.
+        max_cookie_bytes: usize = 8 << 10;
+    }
+
+    /// Built-in JWT authentication, used when no component exports
+    /// `authenticate`. Give at most one of `secret`, `public-key`, `jwks`,
+    /// `jwks-url`.
+    ["jwt" Jwt, prefix "jwt_"] {
+        /// Accept HS256 tokens signed with this secret.
+        secret: Option<String> = None;
+        /// Accept RS256 tokens signed by this PEM public key file.
+        public_key: Option<PathBuf> = None;
+        /// Accept RS256 tokens signed by a key of this JWKS file (chosen by
+        /// `kid`).
+        jwks: Option<PathBuf> = None, flag = "jwks";
+        /// Accept RS256 tokens signed by a key of the JWKS at this URL
+        /// (`https://`, or `http://` on loopback), cached by its
+        /// Cache-Control max-age (else 5 minutes) and refetched at most
+        /// once a minute for a token naming an unknown `kid`.
+        jwks_url: Option<String> = None, flag = "jwks-url";
+        /// Seconds of clock skew allowed when checking `exp` and `nbf`.
+        leeway: u64 = 0;
+        /// Accept only tokens whose `aud` names one of these (a
+        /// comma-separated list on the command line); empty checks none.
+        audience: Vec<String> = Vec::new();
+        /// Accept only tokens whose `iss` is one of these; empty checks none.
+        issuer: Vec<String> = Vec::new();
+        /// The cookie that may carry the token.
+        cookie: String = "token".to_owned();
+        /// With JWT on, admit connections without a token as anonymous.
+        allow_anonymous: bool = false, flag = "allow-anonymous";
+        /// Keep connections open after their token (or the expiry an
+        /// `authenticate` component gave) has expired, instead of closing
+        /// them with 4001.
+        keep_expired_connections: bool = false;
+    }
+}
+
+/// Everything `switchboard serve` can be told, by section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    pub listen: Listen,
+    pub connections: Connections,
+    pub limits: CallLimits,
+    pub store: Store,
+    pub components: Components,
+    pub jwt: Jwt,
+    pub edge: Edge,
+    /// Answer with the benchmark's native handlers instead of calling
+    /// components (`--bench-native-handlers`, bench builds only).
+    #[cfg(feature = "bench-native")]
+    #[serde(skip)]
+    pub bench_native_handlers: bool,
+}
+
+impl Settings {
+    /// Every setting's spec, section by section.
+    pub fn specs() -> Vec<Spec> {
+        [
+            Listen::specs(),
+            Connections::specs(),
+            CallLimits::specs(),
+            Store::specs(),
+            Components::specs(),
+            Jwt::specs(),
+            Edge::specs(),
+        ]
+        .concat()
+    }
+
+    /// Defaults that suit a test: an ephemeral port, no watching.
+    pub fn for_tests() -> Settings {
+        let mut settings = Settings::default();
+        settings.listen.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        settings
+    }
+
+    /// The compile cache's directory, unless the cache is off.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        match self.components.cache {
+            true => self.components.cache_dir.clone().or_else(default_cache_dir),
+            false => None,
+        }
+    }
+
+    /// What `--print-config` shows: these settings as a config file, the
+    /// JWT secret masked.
+    pub fn to_toml(&self) -> String {
+        let mut shown = self.clone();
+        if shown.jwt.secret.is_some() {
+            shown.jwt.secret = Some("<redacted>".into());
+        }
+        toml::to_string_pretty(&shown).expect("settings serialize")
+    }
+}
+
+impl Connections {
+    pub fn keepalive_interval(&self) -> Duration {
+        seconds(self.keepalive_interval)
+    }
+
+    pub fn keepalive_timeout(&self) -> Duration {
+        seconds(self.keepalive_timeout)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        seconds(self.shutdown_grace)
+    }
+}
+
+impl CallLimits {
+    pub fn memory_bytes(&self) -> usize {
+        self.memory_limit_mib << 20
+    }
+
+    pub fn keep_resident_bytes(&self) -> usize {
+        self.keep_resident_kib << 10
+    }
+
+    pub fn default_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.max(1))
+    }
+}
+
+impl Store {
+    /// The limits the store enforces.
+    pub fn limits(&self) -> crate::backend::limits::StoreLimits {
+        crate::backend::limits::StoreLimits {
+            max_bytes: self.max_bytes,
+            max_keys: self.max_keys,
+            max_members: self.max_members,
+            ..Default::default()
+        }
+    }
+}
+
+/// A setting in seconds, at least a millisecond.
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value.max(0.001)).unwrap_or(Duration::MAX)
+}
+
+/// `$XDG_CACHE_HOME/switchboard/components`, else
+/// `$HOME/.cache/switchboard/components`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("switchboard").join("components"))
+}
+
+/// `max_message_size` → `max-message-size`.
+fn kebab_case(name: &str) -> String {
+    name.replace('_', "-")
+}

@@ -1,0 +1,388 @@
+//! One WebSocket connection: a reader that routes each frame to a
+//! component in turn, and a writer that drains the outbound queue.
+
+use super::close_code;
+use super::codec::{self, Frame};
+use super::dispatch::{Caller, handle_frame};
+use crate::backend::{BackendError, ConnectionId, Outbound, Peer};
+use crate::context::Services;
+use crate::edge::limits::TokenBucket;
+use crate::runtime::bindings::types::User;
+use crate::settings::Settings;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+use tracing::Instrument;
+
+/// Most messages written before a flush.
+const WRITE_BATCH: usize = 64;
+
+/// Instructions from the reader to the writer.
+enum Control {
+    Ping,
+    Close(u16, &'static str),
+}
+
+/// What the reader knows about its connection.
+struct Connection {
+    id: ConnectionId,
+    services: Arc<Services>,
+    caller: Caller,
+    /// When the connection closes with 4001: its user's `expires-at`.
+    expiry: Option<Instant>,
+}
+
+/// Handed to every connection by the server: a stop signal to watch, and
+/// a sender whose drop tells shutdown the connection has finished.
+#[derive(Clone)]
+pub struct Lifecycle {
+    pub stop: watch::Receiver<bool>,
+    pub done: mpsc::Sender<()>,
+}
+
+/// A connection registered in the hub before its upgrade completes, so
+/// that once the client sees `101 Switching Protocols` it is online and
+/// nothing sent to it is missed; messages wait in its queue until the
+/// socket is served. Dropped without being served, it leaves the hub.
+pub struct Registration {
+    conn: Connection,
+    /// Taken when the socket is served.
+    outbound: Option<mpsc::Receiver<Outbound>>,
+    overflowed: Arc<Notify>,
+    span: tracing::Span,
+    registered: bool,
+}
+
+/// Registers a connection for `user` in the hub.
+pub async fn register(
+    services: Arc<Services>,
+    user: Option<User>,
+) -> Result<Registration, BackendError> {
+    let id: ConnectionId = services.node.next_id('c').into();
+    let user_id = user.as_ref().map(|u| u.id.clone());
+    let span =
+        tracing::info_span!("connection", id = %id, user = user_id.as_deref().unwrap_or("-"));
+    let (queue, outbound) = mpsc::channel(services.settings.connections.outbound_queue.max(1));
+    let overflowed = Arc::new(Notify::new());
+    let peer = Peer {
+        id: id.clone(),
+        user: user_id,
+        queue,
+        overflowed: overflowed.clone(),
+    };
+    services.hub.join(peer.clone()).await?;
+    let expiry = expiry(&services.settings, user.as_ref());
+    let caller = Caller {
+        scope: services.scope().for_connection(peer),
+        user,
+    };
+    Ok(Registration {
+        conn: Connection {
+            id,
+            services,
+            caller,
+            expiry,
+        },
+        outbound: Some(outbound),
+        overflowed,
+        span,
+        registered: true,
+    })
+}
+
+impl Registration {
+    /// Serves the upgraded socket until either side closes it or the
+    /// server stops. `done` is dropped on return, which shutdown waits for.
+    ///
+    /// The socket is split before the connection's future is built, so
+    /// that the future, which lives as long as the connection, holds two
+    /// handles rather than a copy of the whole socket.
+    pub fn serve(
+        self,
+        socket: WebSocket,
+        lifecycle: Lifecycle,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let span = self.span.clone();
+        let (sink, stream) = socket.split();
+        self.run(sink, stream, lifecycle.stop, lifecycle.done)
+            .instrument(span)
+    }
+
+    async fn run(
+        mut self,
+        sink: SplitSink<WebSocket, Message>,
+        stream: SplitStream<WebSocket>,
+        stop: watch::Receiver<bool>,
+        _done: mpsc::Sender<()>,
+    ) {
+        tracing::info!("connected");
+        let (control, control_rx) = mpsc::channel(4);
+        let outbound = self.outbound.take().expect("a registration is served once");
+        let overflowed = self.overflowed.clone();
+        let mut writer =
+            tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
+        let close = self
+            .conn
+            .read_loop(stream, &control, stop, &mut writer)
+            .await;
+
+        self.leave().await;
+        if let Some((code, reason)) = close {
+            let _ = control.send(Control::Close(code, reason)).await;
+        }
+        drop(control);
+        // The reader may have seen the writer finish (and taken its
+        // output) already; otherwise wait, but a peer that reads
+        // nothing can block the writer for ever.
+        if !writer.is_finished()
+            && tokio::time::timeout(Duration::from_secs(5), &mut writer)
+                .await
+                .is_err()
+        {
+            writer.abort();
+        }
+        tracing::info!(close = ?close, "disconnected");
+    }
+}
+
+impl Registration {
+    async fn leave(&mut self) {
+        leave(&self.conn.services, &self.conn.id).await;
+        self.registered = false;
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if self.registered {
+            // The upgrade failed after registration.
+            let (services, id) = (self.conn.services.clone(), self.conn.id.clone());
+            tokio::spawn(async move { leave(&services, &id).await });
+        }
+    }
+}
+
+async fn leave(services: &Services, id: &ConnectionId) {
+    if let Err(err) = services.hub.leave(id).await {
+        tracing::error!(connection = %id, "cannot remove the connection from the hub: {err}");
+    }
+}
+
+impl Connection {
+    /// Reads frames until the peer leaves or the connection must close;
+    /// returns the close frame to send, if any.
+    async fn read_loop(
+        &self,
+        mut stream: SplitStream<WebSocket>,
+        control: &mpsc::Sender<Control>,
+        mut stop: watch::Receiver<bool>,
+        writer: &mut JoinHandle<()>,
+    ) -> Option<(u16, &'static str)> {
+        let connections = &self.services.settings.connections;
+        let (interval, timeout) = (
+            connections.keepalive_interval(),
+            connections.keepalive_timeout(),
+        );
+        let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let pong_deadline = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(pong_deadline);
+        let expired = tokio::time::sleep_until(self.expiry.unwrap_or_else(far_future));
+        tokio::pin!(expired);
+        let mut awaiting_pong = false;
+        let mut rate = self.services.edge.rate.bucket();
+        loop {
+            tokio::select! {
+                biased;
+                // First, so that a client that never stops sending is
+                // still closed on time.
+                _ = &mut expired, if self.expiry.is_some() => {
+                    tracing::info!("token expired; closing");
+                    return Some((close_code::TOKEN_EXPIRED, "token expired"));
+                }
+                frame = stream.next() => {
+                    awaiting_pong = false;
+                    match frame {
+                        None => return None,
+                        Some(Ok(Message::Text(text))) if rate.admit() => self.on_frame(Frame::Text(text)).await,
+                        Some(Ok(Message::Binary(bytes))) if rate.admit() => self.on_frame(Frame::Binary(bytes)).await,
+                        Some(Ok(Message::Text(_) | Message::Binary(_))) => {
+                            if let Some(close) = self.over_rate(&rate) {
+                                return Some(close);
+                            }
+                        }
+                        // Pings are answered by the protocol layer, and a
+                        // close is echoed there before the stream ends.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => {}
+                        Some(Err(err)) => return close_for(err),
+                    }
+                }
+                _ = &mut *writer => return None,
+                _ = stop.changed() => return Some((close_code::GOING_AWAY, "server shutting down")),
+                _ = &mut pong_deadline, if awaiting_pong => {
+                    tracing::info!("no pong within {timeout:?}; closing");
+                    return Some((close_code::GOING_AWAY, "keepalive timeout"));
+                }
+                _ = ping.tick() => {
+                    if !awaiting_pong {
+                        awaiting_pong = true;
+                        pong_deadline.as_mut().reset(Instant::now() + timeout);
+                        let _ = control.send(Control::Ping).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Connection {
+    /// Answers a message refused by the rate limit; closes the connection
+    /// of a client that keeps flooding.
+    fn over_rate(&self, rate: &TokenBucket) -> Option<(u16, &'static str)> {
+        self.caller
+            .scope
+            .reply(codec::error_reply(&self.services.edge.rate.reason()));
+        if rate.exhausted() {
+            tracing::info!("still flooding past the rate limit; closing");
+            return Some((close_code::POLICY, "rate limit"));
+        }
+        None
+    }
+
+    /// Handles one frame. The call's future is several KiB (it holds the
+    /// component call's); boxing it for the length of the call keeps it
+    /// out of every idle connection's task.
+    async fn on_frame(&self, frame: Frame) {
+        Box::pin(handle_frame(&self.services, &self.caller, frame)).await
+    }
+}
+
+/// When a connection of `user` must close, unless the settings keep
+/// expired connections: at its `expires-at` (Unix seconds) plus the JWT
+/// leeway. A time already past closes the connection at once.
+fn expiry(settings: &Settings, user: Option<&User>) -> Option<Instant> {
+    let expires_at = user?.expires_at?;
+    if settings.jwt.keep_expired_connections {
+        return None;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let left = Duration::from_secs(expires_at).saturating_sub(now);
+    let leeway = Duration::from_secs(settings.jwt.leeway);
+    Instant::now().checked_add(left.saturating_add(leeway))
+}
+
+/// A deadline that never comes.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 86_400)
+}
+
+/// Writes queued messages, flushing once per batch, plus pings and the
+/// final close frame.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outbound: mpsc::Receiver<Outbound>,
+    mut control: mpsc::Receiver<Control>,
+    overflowed: Arc<Notify>,
+) {
+    let mut queue_open = true;
+    loop {
+        let result = tokio::select! {
+            biased;
+            instruction = control.recv() => match instruction {
+                Some(Control::Ping) => sink.send(Message::Ping(Default::default())).await,
+                Some(Control::Close(code, reason)) => {
+                    // Deliver what was already queued, then close.
+                    while let Ok(message) = outbound.try_recv() {
+                        if sink.feed(frame(message)).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = close(&mut sink, code, reason).await;
+                    return;
+                }
+                None => return,
+            },
+            _ = overflowed.notified() => return close_overflowed(&mut sink).await,
+            message = outbound.recv(), if queue_open => match message {
+                // A client that stopped reading blocks this write; the
+                // overflow signal must still get through.
+                Some(message) => tokio::select! {
+                    result = write_batch(&mut sink, &mut outbound, message) => result,
+                    _ = overflowed.notified() => return close_overflowed(&mut sink).await,
+                },
+                None => {
+                    queue_open = false;
+                    Ok(())
+                }
+            },
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, Message>,
+    outbound: &mut mpsc::Receiver<Outbound>,
+    first: Outbound,
+) -> Result<(), axum::Error> {
+    sink.feed(frame(first)).await?;
+    for _ in 1..WRITE_BATCH {
+        match outbound.try_recv() {
+            Ok(message) => sink.feed(frame(message)).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
+
+/// Tries briefly to send 1008; a client that reads nothing will not take
+/// it, and dropping the socket then closes the connection anyway.
+async fn close_overflowed(sink: &mut SplitSink<WebSocket, Message>) {
+    let closing = close(sink, close_code::POLICY, "outbound queue full");
+    let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
+}
+
+async fn close(
+    sink: &mut SplitSink<WebSocket, Message>,
+    code: u16,
+    reason: &'static str,
+) -> Result<(), axum::Error> {
+    sink.send(Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })))
+    .await
+}
+
+fn frame(message: Outbound) -> Message {
+    match message {
+        Outbound::Text(text) => Message::Text(text),
+        Outbound::Binary(bytes) => Message::Binary(bytes),
+    }
+}
+
+/// The close frame owed to the client for a read error, if any.
+fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::Error;
+    let err = err.into_inner();
+    let Some(err) = err.downcast_ref::<Error>() else {
+        tracing::debug!("read failed: {err}");
+        return None;
+    };
+    tracing::info!("read failed: {err}");
+    match err {
+        Error::Capacity(_) => Some((close_code::TOO_BIG, "message too big")),
+        Error::Utf8(_) => Some((close_code::INVALID_DATA, "invalid UTF-8")),
+        Error::Protocol(_) => Some((close_code::PROTOCOL_ERROR, "protocol error")),
+        _ => None,
+    }
+}

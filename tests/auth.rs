@@ -3,81 +3,72 @@
 
 use serde_json::{Value, json};
 use switchboard_tests::{TestServer, app, app_subset};
-use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest};
 
-async fn server() -> TestServer {
-    TestServer::start(&app("tests/apps/basic"), |_| {}).await
-}
-
-async fn whoami(client: &mut switchboard_tests::Client) -> Value {
+/// Connects to `path_and_query` with `headers` and returns the user the
+/// probe at `action_enter` sees.
+async fn whoami(server: &TestServer, path_and_query: &str, headers: &[(&str, &str)]) -> Value {
+    let mut client = server.connect_with(path_and_query, headers).await;
     client.ask(json!({"action": "enter"})).await["user"].clone()
 }
 
 #[tokio::test]
 async fn user_from_a_header() {
-    let server = server().await;
-    let mut client = server.connect_with("/socket", &[("x-user", "hank")]).await;
+    let server = TestServer::basic().await;
     assert_eq!(
-        whoami(&mut client).await,
+        whoami(&server, "/socket", &[("x-user", "hank")]).await,
         json!({"id": "hank", "claims": {"via": "header"}})
     );
 }
 
 #[tokio::test]
 async fn user_from_a_query_token() {
-    let server = server().await;
-    let mut client = server.connect_with("/socket?token=user%3Aquinn", &[]).await;
+    let server = TestServer::basic().await;
     assert_eq!(
-        whoami(&mut client).await,
+        whoami(&server, "/socket?token=user%3Aquinn", &[]).await,
         json!({"id": "quinn", "claims": {"via": "query"}})
     );
 }
 
 #[tokio::test]
 async fn user_from_a_cookie() {
-    let server = server().await;
-    let mut client = server
-        .connect_with("/socket", &[("cookie", "theme=dark; session=cora")])
-        .await;
+    let server = TestServer::basic().await;
     assert_eq!(
-        whoami(&mut client).await,
+        whoami(
+            &server,
+            "/socket",
+            &[("cookie", "theme=dark; session=cora")]
+        )
+        .await,
         json!({"id": "cora", "claims": {"via": "cookie"}})
     );
 }
 
 #[tokio::test]
 async fn no_credentials_is_anonymous() {
-    let server = server().await;
-    let mut client = server.connect().await;
-    assert_eq!(whoami(&mut client).await, Value::Null);
+    let server = TestServer::basic().await;
+    assert_eq!(whoami(&server, "/socket", &[]).await, Value::Null);
 }
 
 #[tokio::test]
 async fn a_refused_upgrade_gets_401_with_the_reason() {
-    let server = server().await;
-    let request = server
-        .url("/socket?token=refuse")
-        .into_client_request()
-        .unwrap();
-    match tokio_tungstenite::connect_async(request).await {
-        Err(Error::Http(response)) => {
-            assert_eq!(response.status(), 401);
-            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
-            assert_eq!(body, json!({"error": "token refused"}));
-        }
-        other => panic!("expected a 401, got {:?}", other.map(|_| "a connection")),
-    }
+    let server = TestServer::basic().await;
+    assert_eq!(
+        server.connect_refused("/socket?token=refuse").await,
+        (401, json!({"error": "token refused"}))
+    );
     // Others still get in.
-    let mut client = server.connect_with("/socket?token=user%3Aok", &[]).await;
-    assert_eq!(whoami(&mut client).await["id"], json!("ok"));
+    assert_eq!(
+        whoami(&server, "/socket?token=user%3Aok", &[]).await["id"],
+        json!("ok")
+    );
 }
 
 #[tokio::test]
 async fn without_an_authenticate_export_everyone_is_anonymous() {
     let subset = app_subset(&app("tests/apps/basic"), &["action_enter.wasm"]);
     let server = TestServer::start(&subset.0, |_| {}).await;
-    let mut client = server
-        .connect_with("/socket", &[("x-user", "ignored")])
-        .await;
-    assert_eq!(whoami(&mut client).await, Value::Null);
+    assert_eq!(
+        whoami(&server, "/socket", &[("x-user", "ignored")]).await,
+        Value::Null
+    );
 }

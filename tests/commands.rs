@@ -11,7 +11,7 @@ async fn check_reports_exports_config_and_problems() {
         &basic,
         &["index.wasm", "kind_text.wasm", "action_loop.wasm"],
     );
-    let report = switchboard::check::check(&subset.0).await.unwrap();
+    let report = switchboard::app::check::check(&subset.0).await.unwrap();
     assert!(!report.has_problems(), "{report}");
     let table = report.to_string();
     assert!(table.contains("handler, authenticate"), "{table}");
@@ -20,7 +20,7 @@ async fn check_reports_exports_config_and_problems() {
 
     std::fs::write(subset.0.join("socket/action_bad.wasm"), b"garbage").unwrap();
     std::fs::write(subset.0.join("socket/chat.wasm"), b"garbage").unwrap();
-    let report = switchboard::check::check(&subset.0).await.unwrap();
+    let report = switchboard::app::check::check(&subset.0).await.unwrap();
     assert!(report.has_problems());
     let table = report.to_string();
     let bad = table
@@ -104,9 +104,9 @@ async fn dev_rebuilds_javascript_sources() {
 /// `broken` and checks that v2 keeps serving, and recovers with v3.
 async fn dev_loop(app_dir: &Path, source: &Path, v2: &str, broken: &str) {
     let target = switchboard_tests::guest_target_dir();
-    switchboard::guest_build::build_app(app_dir, Some(&target)).unwrap();
+    switchboard::cli::build::build_app(app_dir, Some(&target)).unwrap();
     let server = TestServer::start(app_dir, |_| {}).await;
-    let _sources = switchboard::dev::watch_sources(app_dir, Some(target)).unwrap();
+    let _sources = switchboard::cli::dev::watch_sources(app_dir, Some(target)).unwrap();
     let mut client = server.connect().await;
     assert_eq!(echo_of(&mut client, "hi").await, "hi");
 
@@ -148,7 +148,7 @@ fn sdk_builds_skip_routes_whose_inputs_did_not_change() {
     )
     .unwrap();
     let built_at = |app: &Path| {
-        let built = switchboard::guest_build::build_app(app, None).unwrap();
+        let built = switchboard::cli::build::build_app(app, None).unwrap();
         assert_eq!(built.len(), 1);
         std::fs::metadata(&built[0].path)
             .unwrap()

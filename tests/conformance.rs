@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_tests::{Client, TestServer, app};
+use switchboard_tests::{Client, TestServer, app, unix_now};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Serves the language's build of the conformance app.
@@ -106,6 +106,18 @@ async fn store_round_trip(lang: &str) {
     );
 }
 
+/// A store call the host refuses (here a key over 256 bytes, for a read
+/// and a set read) comes back to the guest as an error, not a trap, and
+/// its reason reaches the guest unchanged.
+async fn store_errors_reach_the_guest(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    assert_eq!(
+        client.ask(json!({"op": "store_error"})).await,
+        json!({"get": "key is longer than 256 bytes", "members": "key is longer than 256 bytes"})
+    );
+}
+
 async fn data_kinds_sent(lang: &str) {
     let server = serve(lang).await;
     let mut client = server.connect().await;
@@ -148,6 +160,25 @@ async fn presence_hooks_run(lang: &str) {
     panic!("on-offline did not run for ann");
 }
 
+/// A user that `authenticate` gave an `expires-at` is disconnected then,
+/// with 4001.
+async fn connection_ends_at_expires_at(lang: &str) {
+    let server = serve(lang).await;
+    let expires = unix_now() + 2;
+    let opened = std::time::Instant::now();
+    let mut ann = server
+        .connect_with(&format!("/socket?user=ann&expires={expires}"), &[])
+        .await;
+    let (code, reason) = ann.recv_close().await;
+    assert_eq!((code, reason.as_str()), (4001, "token expired"));
+    // `expires` is whole seconds: between 1 and 2 s from `opened`.
+    let after = opened.elapsed();
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(5),
+        "closed after {after:?}"
+    );
+}
+
 /// The test list, once per language.
 macro_rules! conformance {
     ($($lang:ident),* $(,)?) => {$(
@@ -169,11 +200,15 @@ macro_rules! conformance {
             #[tokio::test]
             async fn store_round_trip() { super::store_round_trip(LANG).await }
             #[tokio::test]
+            async fn store_errors_reach_the_guest() { super::store_errors_reach_the_guest(LANG).await }
+            #[tokio::test]
             async fn data_kinds_sent() { super::data_kinds_sent(LANG).await }
             #[tokio::test]
             async fn text_data_type_and_params() { super::text_data_type_and_params(LANG).await }
             #[tokio::test]
             async fn presence_hooks_run() { super::presence_hooks_run(LANG).await }
+            #[tokio::test]
+            async fn connection_ends_at_expires_at() { super::connection_ends_at_expires_at(LANG).await }
         }
     )*};
 }

@@ -1,18 +1,18 @@
 //! How frames are decoded for each handler data type, and echoed back.
 
 use serde_json::json;
-use switchboard_tests::{Message, TestServer, app};
+use switchboard_tests::{Message, TestServer, app, error_text};
 
 #[tokio::test]
 async fn json_handlers_get_parsed_json_and_bad_json_is_refused() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
     let reply = client.ask(json!({"action": "enter", "n": 1.5})).await;
     assert_eq!(reply["data"], json!({"action": "enter", "n": 1.5}));
 
     client.send(Message::text("{\"action\": ")).await;
     let reply = client.recv_json().await;
-    let error = reply["error"].as_str().expect("an error reply");
+    let error = error_text(&reply);
     assert!(error.starts_with("invalid JSON"), "{error}");
     // The connection is still usable.
     let reply = client.ask(json!({"action": "enter"})).await;
@@ -21,7 +21,7 @@ async fn json_handlers_get_parsed_json_and_bad_json_is_refused() {
 
 #[tokio::test]
 async fn text_handlers_get_the_string() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
     let frame = r#"{"kind":"text","body":"héllo"}"#;
     client.send(Message::text(frame)).await;
@@ -30,7 +30,7 @@ async fn text_handlers_get_the_string() {
 
 #[tokio::test]
 async fn binary_handlers_get_the_bytes() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
     let frame = br#"{"kind":"binary"}"#.to_vec();
     client.send(Message::binary(frame.clone())).await;
@@ -43,11 +43,11 @@ async fn binary_handlers_get_the_bytes() {
 async fn echo_keeps_the_frame_kind() {
     let server = TestServer::start(&app("examples/echo"), |_| {}).await;
     let mut client = server.connect().await;
-    client.send(Message::text("plain text, not JSON")).await;
-    assert_eq!(client.recv().await, Message::text("plain text, not JSON"));
-    let bytes = vec![0u8, 159, 146, 150, 255];
-    client.send(Message::binary(bytes.clone())).await;
-    assert_eq!(client.recv().await, Message::binary(bytes));
-    client.send(Message::text("{\"a\":1}")).await;
-    assert_eq!(client.recv().await, Message::text("{\"a\":1}"));
+    client
+        .expect_echo(Message::text("plain text, not JSON"))
+        .await;
+    client
+        .expect_echo(Message::binary(vec![0u8, 159, 146, 150, 255]))
+        .await;
+    client.expect_echo(Message::text("{\"a\":1}")).await;
 }

@@ -2,8 +2,7 @@
 
 use serde_json::json;
 use std::time::Duration;
-use switchboard_tests::{TestServer, app};
-use tokio_tungstenite::tungstenite::Message;
+use switchboard_tests::{Message, TestServer, app, error_text};
 
 #[tokio::test]
 async fn whisper_routes_by_action_and_recipient() {
@@ -40,24 +39,14 @@ async fn whisper_routes_by_action_and_recipient() {
     assert_eq!(reply, json!({"error": "dan is not online"}));
 
     let reply = ann.ask(json!({"hello": true})).await;
-    assert!(
-        reply["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("unknown message")
-    );
+    assert!(error_text(&reply).starts_with("unknown message"), "{reply}");
 }
 
 #[tokio::test]
 async fn whisper_refuses_bad_names() {
     let server = TestServer::start(&app("examples/whisper"), |_| {}).await;
-    let request = server.url("/socket?name=no%20spaces");
-    match tokio_tungstenite::connect_async(request).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status(), 401)
-        }
-        other => panic!("expected a 401, got {:?}", other.map(|_| "a connection")),
-    }
+    let (status, _) = server.connect_refused("/socket?name=no%20spaces").await;
+    assert_eq!(status, 401);
 }
 
 /// Each language's echo example sends every frame back as it came.
@@ -69,8 +58,7 @@ async fn echoes_frames(example: &str) {
         Message::text(r#"{"not": "parsed"}"#),
         Message::binary(vec![0u8, 1, 2, 255]),
     ] {
-        client.send(frame.clone()).await;
-        assert_eq!(client.recv().await, frame, "{example}");
+        client.expect_echo(frame).await;
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use switchboard_tests::{TestServer, app, app_subset, capture_logs};
+use switchboard_tests::{Message, TestServer, app, app_subset, capture_logs};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -45,15 +45,12 @@ async fn a_full_disk_under_the_cache_degrades_to_compiling_in_memory() {
         std::fs::remove_dir_all(&cache).unwrap();
         std::fs::write(&cache, b"not a folder").unwrap();
     }
-    let server = TestServer::start(&echo, |config| config.cache_dir = Some(cache.clone())).await;
+    let server = TestServer::start(&echo, |config| {
+        config.components.cache_dir = Some(cache.clone())
+    })
+    .await;
     let mut client = server.connect().await;
-    client
-        .send(switchboard_tests::Message::text("still works"))
-        .await;
-    assert_eq!(
-        client.recv().await,
-        switchboard_tests::Message::text("still works")
-    );
+    client.expect_echo(Message::text("still works")).await;
     assert!(
         !logs
             .lines_with(&["WARN", "cannot write compile cache"])
@@ -66,7 +63,7 @@ async fn a_full_disk_under_the_cache_degrades_to_compiling_in_memory() {
 
 #[tokio::test]
 async fn a_client_killed_mid_frame_does_not_disturb_others() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut bystander = server.connect().await;
 
     // Handshake by hand, then half a masked text frame, then gone.
@@ -90,20 +87,15 @@ async fn a_client_killed_mid_frame_does_not_disturb_others() {
         bystander.wait_until_offline("killed").await,
         "the killed client is gone"
     );
-    let reply = bystander
-        .ask(json!({"action": "send", "message": "fine"}))
-        .await;
-    assert_eq!(reply, json!("fine"));
+    bystander.expect_round_trip(json!("fine")).await;
 }
 
 #[tokio::test]
 async fn a_half_closed_socket_is_cleaned_up() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut bystander = server.connect().await;
-    let mut half = server.connect_with("/socket", &[("x-user", "half")]).await;
-    half.send_json(json!({"action": "send", "message": "last words"}))
-        .await;
-    assert_eq!(half.recv_json().await, json!("last words"));
+    let mut half = server.connect_as("half").await;
+    half.expect_round_trip(json!("last words")).await;
     // Shut down only our sending side: the server reads end-of-stream.
     let tcp = match half.ws.get_mut() {
         tokio_tungstenite::MaybeTlsStream::Plain(tcp) => tcp,
@@ -115,8 +107,5 @@ async fn a_half_closed_socket_is_cleaned_up() {
         "the half-closed client is gone"
     );
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let reply = bystander
-        .ask(json!({"action": "send", "message": "ok"}))
-        .await;
-    assert_eq!(reply, json!("ok"));
+    bystander.expect_round_trip(json!("ok")).await;
 }

@@ -4,8 +4,7 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_tests::{Client, TestServer, app};
-use tokio_tungstenite::tungstenite::Error;
+use switchboard_tests::{Client, Message, TestServer, app};
 
 const GOOD_CLIENTS: usize = 50;
 const ROUNDS: u64 = 30;
@@ -26,7 +25,7 @@ async fn error_of(client: &mut Client, message: Value) -> String {
     client.send_json(message).await;
     loop {
         let reply = client.recv().await;
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = reply {
+        if let Message::Text(text) = reply {
             let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             if let Some(error) = value["error"].as_str() {
                 return error.to_owned();
@@ -65,13 +64,8 @@ async fn hostile_guests_do_not_hurt_good_clients() {
     }
 
     // An authenticate that never returns is cut off and refused.
-    match tokio_tungstenite::connect_async(server.url("/socket?user=hang")).await {
-        Err(Error::Http(response)) => assert_eq!(response.status(), 500),
-        other => panic!(
-            "expected a refusal, got {:?}",
-            other.map(|_| "a connection")
-        ),
-    }
+    let (status, _) = server.connect_refused("/socket?user=hang").await;
+    assert_eq!(status, 500);
     // A presence hook that traps does not stop its connection.
     let mut trapper = server.connect_with("/socket?user=trap", &[]).await;
     assert_eq!(trapper.ask(json!({"n": 7})).await, json!({"n": 7}));

@@ -23,16 +23,21 @@ fn index(app: &TempApp) -> PathBuf {
     app.0.join("socket/index.wasm")
 }
 
-/// Asks until the reply's route is `route`, for up to `limit`.
-async fn wait_for_route(client: &mut Client, route: &str, limit: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let reply = client.ask(json!({"probe": true})).await;
-        if reply["route"] == json!(route) || started.elapsed() > limit {
-            return reply;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// Probes until the reply comes from `route`, which it returns; panics
+/// after five seconds.
+async fn wait_for_route(client: &mut Client, route: &str) -> Value {
+    client
+        .ask_until(json!({"probe": true}), |reply| {
+            reply["route"] == json!(route)
+        })
+        .await
+}
+
+/// Serves `app` and connects to it anonymously.
+async fn serve(app: &TempApp) -> (TestServer, Client) {
+    let server = TestServer::start(&app.0, |_| {}).await;
+    let client = server.connect().await;
+    (server, client)
 }
 
 fn write_in_place(path: &Path, bytes: &[u8]) {
@@ -43,19 +48,13 @@ fn write_in_place(path: &Path, bytes: &[u8]) {
 async fn a_swap_keeps_the_connection_and_the_next_message_uses_the_new_version() {
     let logs = capture_logs();
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect_with("/socket", &[]).await;
+    let (_server, mut client) = serve(&app).await;
     let before = client.ask(json!({"probe": true})).await;
     assert_eq!(before["route"], json!("action_enter"));
 
     let written = Instant::now();
     write_in_place(&index(&app), &probe("[room]/index.wasm"));
-    let after = wait_for_route(&mut client, "[room]/index", Duration::from_secs(5)).await;
-    assert_eq!(
-        after["route"],
-        json!("[room]/index"),
-        "the new version serves"
-    );
+    let after = wait_for_route(&mut client, "[room]/index").await;
     assert!(
         written.elapsed() < Duration::from_secs(2),
         "took {:?}",
@@ -79,8 +78,7 @@ async fn a_swap_keeps_the_connection_and_the_next_message_uses_the_new_version()
 #[tokio::test]
 async fn messages_in_flight_during_a_swap_are_each_answered_once() {
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect().await;
+    let (_server, mut client) = serve(&app).await;
     for n in 0..100 {
         client.send_json(json!({"n": n})).await;
     }
@@ -105,15 +103,13 @@ async fn messages_in_flight_during_a_swap_are_each_answered_once() {
     }
     assert_eq!(seen.len(), 200);
     client.expect_silence(Duration::from_millis(200)).await;
-    let last = wait_for_route(&mut client, "[room]/index", Duration::from_secs(5)).await;
-    assert_eq!(last["route"], json!("[room]/index"));
+    wait_for_route(&mut client, "[room]/index").await;
 }
 
 #[tokio::test]
 async fn a_bad_file_keeps_the_previous_version_until_a_good_one_arrives() {
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect().await;
+    let (_server, mut client) = serve(&app).await;
     let good = probe("[room]/index.wasm");
     for bad in [b"not wasm at all".to_vec(), good[..good.len() / 2].to_vec()] {
         write_in_place(&index(&app), &bad);
@@ -126,15 +122,13 @@ async fn a_bad_file_keeps_the_previous_version_until_a_good_one_arrives() {
         );
     }
     write_in_place(&index(&app), &good);
-    let reply = wait_for_route(&mut client, "[room]/index", Duration::from_secs(5)).await;
-    assert_eq!(reply["route"], json!("[room]/index"));
+    wait_for_route(&mut client, "[room]/index").await;
 }
 
 #[tokio::test]
 async fn a_file_written_in_two_halves_loads_once_complete() {
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect().await;
+    let (_server, mut client) = serve(&app).await;
     let good = probe("[room]/index.wasm");
     let path = index(&app);
     let (first, second) = good.split_at(good.len() / 2);
@@ -148,57 +142,39 @@ async fn a_file_written_in_two_halves_loads_once_complete() {
             .unwrap();
         file.write_all(second).unwrap();
     }
-    let reply = wait_for_route(&mut client, "[room]/index", Duration::from_secs(5)).await;
-    assert_eq!(reply["route"], json!("[room]/index"));
+    wait_for_route(&mut client, "[room]/index").await;
 }
 
 #[tokio::test]
 async fn write_to_a_temporary_name_then_rename() {
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect().await;
+    let (_server, mut client) = serve(&app).await;
     let tmp = app.0.join("socket/.index.wasm.swp");
     std::fs::write(&tmp, probe("[room]/index.wasm")).unwrap();
     std::fs::rename(&tmp, index(&app)).unwrap();
-    let reply = wait_for_route(&mut client, "[room]/index", Duration::from_secs(5)).await;
-    assert_eq!(reply["route"], json!("[room]/index"));
+    wait_for_route(&mut client, "[room]/index").await;
 }
 
 #[tokio::test]
 async fn new_files_add_routes_and_deleted_files_remove_them() {
     let app = temp_app();
-    let server = TestServer::start(&app.0, |_| {}).await;
-    let mut client = server.connect().await;
+    let (_server, mut client) = serve(&app).await;
     let added = app.0.join("socket/action_send.wasm");
     std::fs::write(&added, probe("action_send.wasm")).unwrap();
-    let started = Instant::now();
-    loop {
-        let reply = client
-            .ask(json!({"action": "send", "message": "added"}))
-            .await;
-        if reply == json!("added") {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "route never added"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The route is added.
+    client
+        .ask_until(json!({"action": "send", "message": "added"}), |reply| {
+            *reply == json!("added")
+        })
+        .await;
     std::fs::remove_file(&added).unwrap();
     std::fs::remove_file(index(&app)).unwrap();
-    let started = Instant::now();
-    loop {
-        let reply = client.ask(json!({"action": "send", "message": "x"})).await;
-        if reply == json!({"error": "no handler for this message"}) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "routes never removed: {reply}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Both routes are removed.
+    client
+        .ask_until(json!({"action": "send", "message": "x"}), |reply| {
+            *reply == json!({"error": "no handler for this message"})
+        })
+        .await;
 }
 
 #[tokio::test]
@@ -207,7 +183,7 @@ async fn swapping_the_authenticator_changes_new_connections_only() {
     // Authenticates by the x-user header.
     std::fs::write(app.0.join("socket/_middleware.wasm"), probe("index.wasm")).unwrap();
     let server = TestServer::start(&app.0, |_| {}).await;
-    let mut alice = server.connect_with("/socket", &[("x-user", "alice")]).await;
+    let mut alice = server.connect_as("alice").await;
     assert_eq!(
         alice.ask(json!({"probe": 1})).await["user"]["id"],
         json!("alice")
@@ -230,7 +206,7 @@ async fn swapping_the_authenticator_changes_new_connections_only() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut bob = server.connect_with("/socket", &[("x-user", "bob")]).await;
+    let mut bob = server.connect_as("bob").await;
     assert_eq!(
         bob.ask(json!({"probe": 1})).await["user"],
         Value::Null,
@@ -251,7 +227,7 @@ fn app_dir(name: &str) -> PathBuf {
 async fn the_admin_route_lists_loaded_versions() {
     let app = temp_app();
     let server = TestServer::start(&app.0, |config| {
-        config.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        config.listen.admin = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
     let admin = server.admin.expect("admin routes are on");

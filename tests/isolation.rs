@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use switchboard_tests::{Client, TestServer, app};
+use switchboard_tests::{Client, TestServer};
 
 const SCHEDULES: u64 = 100;
 const USERS: usize = 4;
@@ -58,7 +58,7 @@ impl Conn {
 
 async fn open(server: &TestServer, user: Option<&str>) -> Conn {
     let client = match user {
-        Some(user) => server.connect_with("/socket", &[("x-user", user)]).await,
+        Some(user) => server.connect_as(user).await,
         None => server.connect().await,
     };
     Conn {
@@ -138,7 +138,7 @@ async fn run_schedule(server: &TestServer, seed: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_schedules_deliver_only_and_all_of_what_is_addressed() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     for seed in 0..SCHEDULES {
         run_schedule(&server, seed).await;
     }

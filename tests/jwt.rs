@@ -3,36 +3,19 @@
 //! refused with 401 and a JSON reason.
 
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
-use switchboard::jwt::{JwtConfig, JwtKey};
 use switchboard_tests::{TempApp, TestServer, app, app_subset, repo_root};
 use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest, http::HeaderValue};
 
-const SECRET: &str = "test-secret-please-change";
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
+use switchboard_tests::tokens::SECRET;
+use switchboard_tests::unix_now as now;
 
 fn hs256(claims: Value, secret: &str) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    switchboard_tests::tokens::hs256(&claims, secret)
 }
 
 fn rs256(claims: Value, kid: Option<&str>) -> String {
-    let pem = std::fs::read(repo_root().join("tests/fixtures/jwt/test-rsa-private.pem")).unwrap();
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = kid.map(String::from);
-    encode(&header, &claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
+    switchboard_tests::tokens::rs256(&claims, "test-rsa-private.pem", kid)
 }
 
 fn claims(sub: &str) -> Value {
@@ -44,14 +27,28 @@ fn plain_app() -> TempApp {
     app_subset(&app("tests/apps/basic"), &["action_enter.wasm"])
 }
 
-async fn server(key: JwtKey, allow_anonymous: bool) -> (TestServer, TempApp) {
+/// Where the built-in check finds its key.
+enum Key {
+    Secret(String),
+    PublicKeyPem(Vec<u8>),
+    Jwks(String),
+}
+
+async fn server(key: Key, allow_anonymous: bool) -> (TestServer, TempApp) {
     let app = plain_app();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = app.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Some(path)
+    };
     let server = TestServer::start(&app.0, |config| {
-        config.jwt = Some(JwtConfig {
-            key,
-            cookie: "session".into(),
-            allow_anonymous,
-        });
+        match key {
+            Key::Secret(secret) => config.jwt.secret = Some(secret),
+            Key::PublicKeyPem(pem) => config.jwt.public_key = file("key.pem", &pem),
+            Key::Jwks(jwks) => config.jwt.jwks = file("jwks.json", jwks.as_bytes()),
+        }
+        config.jwt.cookie = "session".into();
+        config.jwt.allow_anonymous = allow_anonymous;
     })
     .await;
     (server, app)
@@ -90,7 +87,7 @@ fn bearer(token: &str) -> Option<(&'static str, String)> {
 
 #[tokio::test]
 async fn a_good_hs256_token_names_the_user_and_claims() {
-    let (server, _app) = server(JwtKey::Secret(SECRET.into()), false).await;
+    let (server, _app) = server(Key::Secret(SECRET.into()), false).await;
     let user = connect(&server, "/socket", bearer(&hs256(claims("ann"), SECRET)))
         .await
         .unwrap();
@@ -101,7 +98,7 @@ async fn a_good_hs256_token_names_the_user_and_claims() {
 
 #[tokio::test]
 async fn tokens_from_the_query_and_a_cookie() {
-    let (server, _app) = server(JwtKey::Secret(SECRET.into()), false).await;
+    let (server, _app) = server(Key::Secret(SECRET.into()), false).await;
     let token = hs256(claims("quinn"), SECRET);
     let user = connect(&server, &format!("/socket?token={token}"), None)
         .await
@@ -115,7 +112,7 @@ async fn tokens_from_the_query_and_a_cookie() {
 
 #[tokio::test]
 async fn expired_forged_and_unsigned_tokens_are_refused() {
-    let (server, _app) = server(JwtKey::Secret(SECRET.into()), false).await;
+    let (server, _app) = server(Key::Secret(SECRET.into()), false).await;
     let expired = hs256(json!({"sub": "old", "exp": now() - 3600}), SECRET);
     let (status, body) = connect(&server, "/socket", bearer(&expired))
         .await
@@ -157,7 +154,7 @@ async fn expired_forged_and_unsigned_tokens_are_refused() {
 
 #[tokio::test]
 async fn allow_anonymous_admits_connections_without_a_token_only() {
-    let (server, _app) = server(JwtKey::Secret(SECRET.into()), true).await;
+    let (server, _app) = server(Key::Secret(SECRET.into()), true).await;
     assert_eq!(
         connect(&server, "/socket", None).await.unwrap(),
         Value::Null
@@ -176,7 +173,7 @@ async fn allow_anonymous_admits_connections_without_a_token_only() {
 async fn rs256_with_a_pem_public_key_and_with_a_jwks() {
     let fixtures = repo_root().join("tests/fixtures/jwt");
     let pem = std::fs::read(fixtures.join("test-rsa-public.pem")).unwrap();
-    let (server, _app) = server(JwtKey::PublicKeyPem(pem), false).await;
+    let (server, _app) = server(Key::PublicKeyPem(pem), false).await;
     let user = connect(&server, "/socket", bearer(&rs256(claims("rita"), None)))
         .await
         .unwrap();
@@ -200,7 +197,7 @@ async fn rs256_with_a_pem_public_key_and_with_a_jwks() {
 }
 
 async fn server_jwks(jwks: String) -> (TestServer, TempApp) {
-    server(JwtKey::Jwks(jwks), false).await
+    server(Key::Jwks(jwks), false).await
 }
 
 #[tokio::test]
@@ -210,11 +207,7 @@ async fn an_authenticate_component_wins_over_jwt() {
         &["index.wasm", "action_enter.wasm"],
     );
     let server = TestServer::start(&app.0, |config| {
-        config.jwt = Some(JwtConfig {
-            key: JwtKey::Secret(SECRET.into()),
-            cookie: "token".into(),
-            allow_anonymous: false,
-        });
+        config.jwt.secret = Some(SECRET.into());
     })
     .await;
     // No token, yet the component admits the connection by its header.

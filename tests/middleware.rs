@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_tests::{Client, TestServer, app, app_subset, capture_logs};
+use switchboard_tests::{
+    Client, LogCapture, TestServer, app, app_subset, capture_logs, error_text, hook_event,
+};
 
 const QUIET: Duration = Duration::from_millis(400);
 
@@ -11,14 +13,15 @@ async fn server() -> TestServer {
     TestServer::start(&app("tests/apps/hooks"), |_| {}).await
 }
 
+/// Connects the observer, which the hooks report to, and drains the
+/// events about itself.
 async fn observer(server: &TestServer) -> Client {
-    let mut observer = server
-        .connect_with("/socket", &[("x-user", "observer")])
-        .await;
+    let mut observer = server.connect_as("observer").await;
     observer.drain(QUIET).await;
     observer
 }
 
+/// The events of `hook` about `request`.
 fn hooks<'a>(events: &'a [Value], hook: &str, request: &Value) -> Vec<&'a Value> {
     events
         .iter()
@@ -26,22 +29,43 @@ fn hooks<'a>(events: &'a [Value], hook: &str, request: &Value) -> Vec<&'a Value>
         .collect()
 }
 
-/// Sends a message and returns the probe's reply and the observer's
-/// events.
-async fn exchange(
-    client: &mut Client,
-    observer: &mut Client,
-    message: Value,
-) -> (Value, Vec<Value>) {
-    let reply = client.ask(message).await;
-    (reply, observer.drain(QUIET).await)
+/// How many default-middleware log lines say that `reply`'s request was
+/// received.
+fn logged_receipts(logs: &LogCapture, reply: &Value) -> usize {
+    let request = reply["requestId"].as_str().unwrap();
+    logs.lines_with(&["message received", request]).len()
+}
+
+/// The hooks app served, with its observer and an anonymous client.
+struct Hooks {
+    _server: TestServer,
+    observer: Client,
+    client: Client,
+}
+
+impl Hooks {
+    async fn start() -> Hooks {
+        let server = server().await;
+        let observer = observer(&server).await;
+        let client = server.connect().await;
+        Hooks {
+            _server: server,
+            observer,
+            client,
+        }
+    }
+
+    /// Sends a message from the client and returns the probe's reply and
+    /// the observer's events.
+    async fn exchange(&mut self, message: Value) -> (Value, Vec<Value>) {
+        let reply = self.client.ask(message).await;
+        (reply, self.observer.drain(QUIET).await)
+    }
 }
 
 #[tokio::test]
 async fn received_hooks_resolve_from_the_handler_up_to_the_root() {
-    let server = server().await;
-    let mut observer = observer(&server).await;
-    let mut client = server.connect().await;
+    let mut hooks_app = Hooks::start().await;
     let cases = [
         (json!({"action": "self"}), "action_self", "self"),
         (
@@ -57,7 +81,7 @@ async fn received_hooks_resolve_from_the_handler_up_to_the_root() {
         (json!({"hello": "root"}), "index", "root"),
     ];
     for (message, route, by) in cases {
-        let (reply, events) = exchange(&mut client, &mut observer, message.clone()).await;
+        let (reply, events) = hooks_app.exchange(message.clone()).await;
         assert_eq!(reply["route"], json!(route));
         let received = hooks(&events, "received", &reply["requestId"]);
         assert_eq!(received.len(), 1, "{route}: {events:?}");
@@ -74,9 +98,8 @@ async fn without_middleware_the_default_logs_received_messages_and_errors() {
     let server = TestServer::start(&subset.0, |_| {}).await;
     let mut client = server.connect().await;
     let reply = client.ask(json!({"hello": "default"})).await;
-    let request = reply["requestId"].as_str().unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(logs.lines_with(&["message received", request]).len(), 1);
+    assert_eq!(logged_receipts(&logs, &reply), 1);
 
     let reply = client.ask(json!({"action": "fail"})).await;
     assert_eq!(reply, json!({"error": "nope"}));
@@ -90,56 +113,39 @@ async fn without_middleware_the_default_logs_received_messages_and_errors() {
 #[tokio::test]
 async fn a_wrapping_middleware_runs_with_the_default() {
     let logs = capture_logs();
-    let server = server().await;
-    let mut observer = observer(&server).await;
-    let mut client = server.connect().await;
-    let (reply, events) = exchange(
-        &mut client,
-        &mut observer,
-        json!({"kind": "a", "action": "x"}),
-    )
-    .await;
-    let request = reply["requestId"].as_str().unwrap();
+    let mut hooks_app = Hooks::start().await;
+    let (reply, events) = hooks_app
+        .exchange(json!({"kind": "a", "action": "x"}))
+        .await;
     assert_eq!(hooks(&events, "received", &reply["requestId"]).len(), 1);
-    assert_eq!(
-        logs.lines_with(&["message received", request]).len(),
-        1,
-        "the default ran too"
-    );
+    assert_eq!(logged_receipts(&logs, &reply), 1, "the default ran too");
 
     // The root handles (not wraps), so the default stays quiet there.
-    let (reply, _) = exchange(&mut client, &mut observer, json!({"hello": 1})).await;
-    let request = reply["requestId"].as_str().unwrap();
-    assert!(logs.lines_with(&["message received", request]).is_empty());
+    let (reply, _) = hooks_app.exchange(json!({"hello": 1})).await;
+    assert_eq!(logged_receipts(&logs, &reply), 0);
 }
 
 #[tokio::test]
 async fn a_disabled_hook_runs_nothing_for_its_routes() {
     let logs = capture_logs();
-    let server = server().await;
-    let mut observer = observer(&server).await;
-    let mut client = server.connect().await;
-    let (reply, events) = exchange(
-        &mut client,
-        &mut observer,
-        json!({"kind": "b", "action": "x"}),
-    )
-    .await;
+    let mut hooks_app = Hooks::start().await;
+    let (reply, events) = hooks_app
+        .exchange(json!({"kind": "b", "action": "x"}))
+        .await;
     assert_eq!(reply["route"], json!("kind_b/action_x"));
     assert!(
         events.is_empty(),
         "received and sent are disabled: {events:?}"
     );
-    let request = reply["requestId"].as_str().unwrap();
-    assert!(logs.lines_with(&["message received", request]).is_empty());
+    assert_eq!(logged_receipts(&logs, &reply), 0);
 }
 
 #[tokio::test]
 async fn sent_hooks_see_handler_replies_and_each_send_to_user() {
     let server = server().await;
     let mut observer = observer(&server).await;
-    let mut alice = server.connect_with("/socket", &[("x-user", "alice")]).await;
-    let _bob = server.connect_with("/socket", &[("x-user", "bob")]).await;
+    let mut alice = server.connect_as("alice").await;
+    let _bob = server.connect_as("bob").await;
     observer.drain(QUIET).await;
     alice.drain(QUIET).await;
 
@@ -176,12 +182,9 @@ async fn sent_hooks_see_handler_replies_and_each_send_to_user() {
 
 #[tokio::test]
 async fn handler_errors_reach_on_error_with_the_request() {
-    let server = server().await;
-    let mut observer = observer(&server).await;
-    let mut client = server.connect().await;
-    let reply = client.ask(json!({"action": "fail"})).await;
+    let mut hooks_app = Hooks::start().await;
+    let (reply, events) = hooks_app.exchange(json!({"action": "fail"})).await;
     assert_eq!(reply, json!({"error": "nope"}));
-    let events = observer.drain(QUIET).await;
     let errors: Vec<&Value> = events
         .iter()
         .filter(|e| e["hook"] == json!("error"))
@@ -193,31 +196,22 @@ async fn handler_errors_reach_on_error_with_the_request() {
 
 #[tokio::test]
 async fn a_trapping_logging_hook_changes_no_delivery() {
-    let server = server().await;
-    let mut observer = observer(&server).await;
-    let mut client = server.connect().await;
-    let (reply, events) = exchange(
-        &mut client,
-        &mut observer,
-        json!({"kind": "t", "action": "x"}),
-    )
-    .await;
+    let mut hooks_app = Hooks::start().await;
+    let (reply, events) = hooks_app
+        .exchange(json!({"kind": "t", "action": "x"}))
+        .await;
     assert_eq!(
         reply["route"],
         json!("kind_t/action_x"),
         "the handler still answered"
     );
-    let error = events
-        .iter()
-        .find(|e| e["hook"] == json!("error"))
-        .unwrap_or_else(|| panic!("on-error heard of it: {events:?}"));
+    // On-error heard of it.
+    let error = error_text(hook_event(&events, "error"));
     assert!(
-        error["error"]
-            .as_str()
-            .unwrap()
-            .contains("on-message-received in kind_t/_middleware.wasm failed")
+        error.contains("on-message-received in kind_t/_middleware.wasm failed"),
+        "{error}"
     );
     // And the connection keeps working.
-    let reply = client.ask(json!({"hello": 2})).await;
+    let reply = hooks_app.client.ask(json!({"hello": 2})).await;
     assert_eq!(reply["route"], json!("index"));
 }

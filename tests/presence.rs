@@ -3,21 +3,17 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_tests::{Client, TestServer, app};
+use switchboard_tests::{Client, TestServer, app, error_text, hook_event};
 
 const QUIET: Duration = Duration::from_millis(400);
 
-async fn server(tweak: impl FnOnce(&mut switchboard::ServerConfig)) -> TestServer {
+async fn server(tweak: impl FnOnce(&mut switchboard::Settings)) -> TestServer {
     TestServer::start(&app("tests/apps/hooks"), tweak).await
-}
-
-async fn tab(server: &TestServer, user: &str) -> Client {
-    server.connect_with("/socket", &[("x-user", user)]).await
 }
 
 /// Connects the observer and drains the events about itself.
 async fn observer(server: &TestServer) -> Client {
-    let mut observer = tab(server, "observer").await;
+    let mut observer = server.connect_as("observer").await;
     observer.drain(QUIET).await;
     observer
 }
@@ -31,24 +27,29 @@ fn presence_of(events: &[Value], user: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that `events` hold one transition of `user`, to `presence`,
+/// inside whose hook `is-online` said `is_online`.
+fn assert_one_transition(events: &[Value], user: &str, presence: &str, is_online: bool) {
+    assert_eq!(presence_of(events, user), [presence]);
+    let event = events
+        .iter()
+        .find(|e| e["user"] == json!(user) && e["presence"] == json!(presence))
+        .unwrap();
+    assert_eq!(
+        event["isOnline"],
+        json!(is_online),
+        "is-online agrees inside on-{presence}"
+    );
+}
+
 #[tokio::test]
 async fn three_tabs_are_online_once_and_offline_once() {
     let server = server(|_| {}).await;
     let mut observer = observer(&server).await;
-    let mut first = tab(&server, "tri").await;
-    let second = tab(&server, "tri").await;
-    let third = tab(&server, "tri").await;
-    let events = observer.drain(QUIET).await;
-    assert_eq!(presence_of(&events, "tri"), ["online"]);
-    let online = events
-        .iter()
-        .find(|e| e["presence"] == json!("online"))
-        .unwrap();
-    assert_eq!(
-        online["isOnline"],
-        json!(true),
-        "is-online agrees inside on-online"
-    );
+    let mut first = server.connect_as("tri").await;
+    let second = server.connect_as("tri").await;
+    let third = server.connect_as("tri").await;
+    assert_one_transition(&observer.drain(QUIET).await, "tri", "online", true);
     // `send` inside the hook went to the user.
     assert_eq!(first.recv_json().await, json!({"welcome": "tri"}));
 
@@ -63,34 +64,24 @@ async fn three_tabs_are_online_once_and_offline_once() {
     );
 
     drop(third);
-    let events = observer.drain(QUIET).await;
-    assert_eq!(presence_of(&events, "tri"), ["offline"]);
-    let offline = events
-        .iter()
-        .find(|e| e["presence"] == json!("offline"))
-        .unwrap();
-    assert_eq!(
-        offline["isOnline"],
-        json!(false),
-        "is-online agrees inside on-offline"
-    );
+    assert_one_transition(&observer.drain(QUIET).await, "tri", "offline", false);
 }
 
 #[tokio::test]
 async fn reconnect_races_keep_transitions_alternating_and_final_state_right() {
     let server = server(|_| {}).await;
     let mut observer = observer(&server).await;
-    let mut current = tab(&server, "racer").await;
+    let mut current = server.connect_as("racer").await;
     for _ in 0..30 {
         // The last tab closes while a new one opens.
         let closing = async move {
             drop(current);
         };
-        let (_, next) = tokio::join!(closing, tab(&server, "racer"));
+        let (_, next) = tokio::join!(closing, server.connect_as("racer"));
         current = next;
     }
     // Two tabs opening at once from offline also count once.
-    let (a, b) = tokio::join!(tab(&server, "pair"), tab(&server, "pair"));
+    let (a, b) = tokio::join!(server.connect_as("pair"), server.connect_as("pair"));
     let events = observer.drain(Duration::from_millis(800)).await;
 
     let racer = presence_of(&events, "racer");
@@ -106,10 +97,7 @@ async fn reconnect_races_keep_transitions_alternating_and_final_state_right() {
     assert_eq!(presence_of(&events, "pair"), ["online"]);
 
     let mut asker = server.connect().await;
-    let reply = asker
-        .ask(json!({"action": "online", "user": "racer"}))
-        .await;
-    assert_eq!(reply["online"], json!(true));
+    assert!(asker.is_online("racer").await);
 
     drop((current, a, b));
     let events = observer.drain(QUIET).await;
@@ -120,13 +108,13 @@ async fn reconnect_races_keep_transitions_alternating_and_final_state_right() {
 #[tokio::test]
 async fn a_peer_killed_without_a_close_is_reaped_and_goes_offline() {
     let server = server(|config| {
-        config.keepalive.interval = Duration::from_millis(200);
-        config.keepalive.timeout = Duration::from_millis(300);
+        config.connections.keepalive_interval = 0.2;
+        config.connections.keepalive_timeout = 0.3;
     })
     .await;
     let mut observer = observer(&server).await;
     // Never polled again: no pongs, like a peer whose network vanished.
-    let ghost = tab(&server, "ghost").await;
+    let ghost = server.connect_as("ghost").await;
     let mut events = Vec::new();
     for _ in 0..10 {
         events.extend(observer.drain(QUIET).await);
@@ -142,18 +130,10 @@ async fn a_peer_killed_without_a_close_is_reaped_and_goes_offline() {
 async fn a_failing_presence_hook_is_reported_and_does_not_block_the_connection() {
     let server = server(|_| {}).await;
     let mut observer = observer(&server).await;
-    let mut failer = tab(&server, "failer").await;
+    let mut failer = server.connect_as("failer").await;
     let reply = failer.ask(json!({"hello": 1})).await;
     assert_eq!(reply["route"], json!("index"), "the connection works");
     let events = observer.drain(QUIET).await;
-    let error = events
-        .iter()
-        .find(|e| e["hook"] == json!("error"))
-        .unwrap_or_else(|| panic!("an on-error event: {events:?}"));
-    assert!(
-        error["error"]
-            .as_str()
-            .unwrap()
-            .contains("presence hook refused failer")
-    );
+    let error = error_text(hook_event(&events, "error"));
+    assert!(error.contains("presence hook refused failer"), "{error}");
 }

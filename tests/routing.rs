@@ -1,7 +1,7 @@
 //! Routing of messages to components by file name, through real sockets.
 
 use serde_json::{Value, json};
-use switchboard_tests::{Message, TestServer, app, app_subset};
+use switchboard_tests::{Message, TestServer, app, app_subset, error_text};
 
 async fn route_of(reply: &Value) -> &str {
     reply["route"]
@@ -11,7 +11,7 @@ async fn route_of(reply: &Value) -> &str {
 
 #[tokio::test]
 async fn the_most_specific_route_wins() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
 
     let reply = client
@@ -37,22 +37,18 @@ async fn the_most_specific_route_wins() {
 
 #[tokio::test]
 async fn non_json_frames_go_to_index() {
-    let app_dir = app("tests/apps/basic");
-    let server = TestServer::start(&app_dir, |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
     // The probe at index takes JSON, so plain text is refused there.
     client.send(Message::text("hello there")).await;
     let reply = client.recv_json().await;
-    assert!(
-        reply["error"].as_str().unwrap().starts_with("invalid JSON"),
-        "{reply}"
-    );
+    assert!(error_text(&reply).starts_with("invalid JSON"), "{reply}");
 }
 
 #[tokio::test]
 async fn handler_input_carries_connection_request_id_user_and_params() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
-    let mut client = server.connect_with("/socket", &[("x-user", "ann")]).await;
+    let server = TestServer::basic().await;
+    let mut client = server.connect_as("ann").await;
     let first = client
         .ask(json!({"action": "enter", "room": "r1", "x": [1, 2]}))
         .await;
@@ -78,8 +74,7 @@ async fn handler_input_carries_connection_request_id_user_and_params() {
 
 #[tokio::test]
 async fn a_message_nothing_matches_gets_an_error_without_index() {
-    let app_dir = app("tests/apps/basic");
-    let subset = app_subset(&app_dir, &["action_enter.wasm"]);
+    let subset = app_subset(&app("tests/apps/basic"), &["action_enter.wasm"]);
     let server = TestServer::start(&subset.0, |_| {}).await;
     let mut client = server.connect().await;
     let reply = client.ask(json!({"action": "other"})).await;

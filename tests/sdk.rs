@@ -1,5 +1,6 @@
 //! The guest SDKs' own unit tests, which run natively: the C SDK's JSON
-//! helper and the Python SDK's conversions and build-time checks.
+//! helper and host-call results (against fake imports), and the Python
+//! SDK's conversions, host-call errors and build-time checks.
 
 use std::process::Command;
 use switchboard_tests::repo_root;
@@ -15,7 +16,7 @@ fn run(command: &mut Command) {
 }
 
 #[test]
-fn c_sdk_json_helper() {
+fn c_sdk() {
     run(&mut Command::new(repo_root().join("guest-sdk/c/test/run")));
 }
 

@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use serde_json::json;
 use std::time::Duration;
-use switchboard_tests::{Message, TestServer, app, app_subset, http_get};
+use switchboard_tests::{Message, TestServer, app, app_subset, assert_error, http_get};
 
 #[tokio::test]
 async fn healthz_answers_200() {
@@ -51,19 +51,19 @@ async fn a_broken_component_is_skipped_and_the_rest_are_served() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_disconnected_with_1008() {
-    let server = TestServer::start(&app("tests/apps/basic"), |config| {
-        config.outbound_queue = 16;
+    let server = TestServer::basic_with(|config| {
+        config.connections.outbound_queue = 16;
+        // The flooder's 300 round trips come faster than the default
+        // message rate.
+        config.edge.message_rate = 0.0;
     })
     .await;
-    let slow = server.connect_with("/socket", &[("x-user", "slow")]).await;
+    let slow = server.connect_as("slow").await;
     let mut flooder = server.connect().await;
-    let big = "x".repeat(60_000);
+    let big = json!("x".repeat(60_000));
     // ~18 MB, far more than socket buffers and the queue hold.
     for _ in 0..300 {
-        let reply = flooder
-            .ask(json!({"action": "sendto", "users": ["slow"], "message": big}))
-            .await;
-        assert_eq!(reply, json!({"sendTo": "ok"}));
+        flooder.send_to(&["slow"], big.clone()).await;
     }
     assert!(
         flooder.wait_until_offline("slow").await,
@@ -90,21 +90,16 @@ async fn a_client_that_stops_reading_is_disconnected_with_1008() {
 
 #[tokio::test]
 async fn a_peer_that_never_answers_pings_is_reaped() {
-    let server = TestServer::start(&app("tests/apps/basic"), |config| {
-        config.keepalive.interval = Duration::from_millis(200);
-        config.keepalive.timeout = Duration::from_millis(300);
+    let server = TestServer::basic_with(|config| {
+        config.connections.keepalive_interval = 0.2;
+        config.connections.keepalive_timeout = 0.3;
     })
     .await;
     // A connection whose client is never polled again: it reads no pings
     // and so sends no pongs, like a peer whose network vanished.
-    let ghost = server.connect_with("/socket", &[("x-user", "ghost")]).await;
+    let ghost = server.connect_as("ghost").await;
     let mut asker = server.connect().await;
-    assert_eq!(
-        asker
-            .ask(json!({"action": "online", "user": "ghost"}))
-            .await["online"],
-        json!(true)
-    );
+    assert!(asker.is_online("ghost").await);
     assert!(
         asker.wait_until_offline("ghost").await,
         "the silent peer was reaped"
@@ -116,13 +111,9 @@ async fn a_peer_that_never_answers_pings_is_reaped() {
 async fn shutdown_closes_connections_with_1001() {
     let server = TestServer::start(&app("examples/echo"), |_| {}).await;
     let mut client = server.connect().await;
-    client.send(Message::text("before")).await;
-    assert_eq!(client.recv().await, Message::text("before"));
+    client.expect_echo(Message::text("before")).await;
     let shutdown = tokio::spawn(server.shutdown());
-    match client.recv().await {
-        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    client.expect_close(1001).await;
     drop(client);
     tokio::time::timeout(Duration::from_secs(10), shutdown)
         .await
@@ -138,11 +129,11 @@ async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() 
     let cache_dir = cache.0.join("cache");
     let start = || {
         TestServer::start(&app_dir, |config| {
-            config.cache_dir = Some(cache_dir.clone());
+            config.components.cache_dir = Some(cache_dir.clone());
         })
     };
     let from_cache = |server: &TestServer| {
-        let app = server.shared.app.load();
+        let app = server.services.app.load();
         assert_eq!(app.components.len(), 1);
         app.components.values().next().unwrap().from_cache
     };
@@ -165,8 +156,7 @@ async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() 
     let third = start().await;
     assert!(!from_cache(&third), "a corrupt entry is not trusted");
     let mut client = third.connect().await;
-    client.send(Message::text("still echoes")).await;
-    assert_eq!(client.recv().await, Message::text("still echoes"));
+    client.expect_echo(Message::text("still echoes")).await;
     drop(third);
     let fourth = start().await;
     assert!(from_cache(&fourth), "the rebuilt entry is cached again");
@@ -174,21 +164,14 @@ async fn restarts_load_from_the_compile_cache_and_corrupt_entries_are_rebuilt() 
 
 #[tokio::test]
 async fn shutdown_answers_in_flight_calls_before_closing() {
-    let server = TestServer::start(&app("tests/apps/basic"), |_| {}).await;
+    let server = TestServer::basic().await;
     let mut client = server.connect().await;
     // This call sleeps until its 1 s timeout; shutdown comes meanwhile.
     client.send_json(json!({"action": "sleep"})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let shutdown = tokio::spawn(server.shutdown());
-    let reply = client.recv_json().await;
-    assert!(
-        reply["error"].as_str().unwrap().contains("timed out"),
-        "{reply}"
-    );
-    match client.recv().await {
-        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    assert_error(&client.recv_json().await, "timed out");
+    client.expect_close(1001).await;
     drop(client);
     shutdown.await.unwrap().unwrap();
 }

@@ -4,15 +4,14 @@
 
 use serde_json::json;
 use std::time::{Duration, Instant};
-use switchboard_tests::{Client, TestServer, app};
+use switchboard_tests::{Client, TestServer};
 
 /// Median round-trip time of `rounds` echo requests.
 async fn median_rtt(client: &mut Client, rounds: usize) -> Duration {
     let mut samples = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let started = Instant::now();
-        let reply = client.ask(json!({"action": "send", "message": i})).await;
-        assert_eq!(reply, json!(i));
+        client.expect_round_trip(json!(i)).await;
         samples.push(started.elapsed());
     }
     samples.sort();
@@ -32,8 +31,11 @@ fn rss() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_consumer_is_cut_off_without_hurting_the_others() {
-    let server = TestServer::start(&app("tests/apps/basic"), |config| {
-        config.outbound_queue = 64;
+    let server = TestServer::basic_with(|config| {
+        config.connections.outbound_queue = 64;
+        // The flooder's 400 round trips come faster than the default
+        // message rate.
+        config.edge.message_rate = 0.0;
     })
     .await;
     let mut others = Vec::new();
@@ -43,15 +45,12 @@ async fn a_slow_consumer_is_cut_off_without_hurting_the_others() {
     let normal = median_rtt(&mut others[0], 200).await;
     let memory_before = rss();
 
-    let slow = server.connect_with("/socket", &[("x-user", "slow")]).await;
+    let slow = server.connect_as("slow").await;
     let mut flooder = server.connect().await;
     let flood = tokio::spawn(async move {
-        let big = "x".repeat(50_000);
+        let big = json!("x".repeat(50_000));
         for _ in 0..400 {
-            let reply = flooder
-                .ask(json!({"action": "sendto", "users": ["slow"], "message": big}))
-                .await;
-            assert_eq!(reply, json!({"sendTo": "ok"}));
+            flooder.send_to(&["slow"], big.clone()).await;
         }
         flooder
     });

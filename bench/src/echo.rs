@@ -132,7 +132,18 @@ async fn drive(mut ws: Ws, index: u64, plan: EchoPlan, shared: Arc<Shared>) -> a
         loop {
             let answer = tokio::time::timeout(Duration::from_secs(30), ws.next()).await;
             match answer {
-                Ok(Some(Ok(Message::Text(_) | Message::Binary(_)))) => break,
+                // An echo must come back as sent: a server answering with
+                // errors (a handler that failed to load, say) would
+                // otherwise be measured as a fast one.
+                Ok(Some(Ok(reply @ (Message::Text(_) | Message::Binary(_))))) => {
+                    if !spin && reply != payload {
+                        anyhow::bail!(
+                            "connection {index} got {:?} instead of its echo",
+                            reply.to_text().unwrap_or("(binary)")
+                        );
+                    }
+                    break;
+                }
                 Ok(Some(Ok(_))) => continue,
                 Ok(Some(Err(err))) => return Err(err.into()),
                 Ok(None) => anyhow::bail!("the server closed connection {index}"),

@@ -84,6 +84,10 @@ impl Programs {
                     .arg(&self.app_dir)
                     .args(["--listen", &listen, "--no-watch"])
                     .args(["--jwt-secret", JWT_SECRET, "--allow-anonymous"])
+                    // The load generator sends as fast as replies come, and
+                    // opens thousands of connections from each of its
+                    // few source addresses.
+                    .args(["--message-rate", "0", "--max-connections-per-ip", "0"])
                     .args(&self.serve_args)
                     .args(extra)
                     .env("RUST_BACKTRACE", "0")

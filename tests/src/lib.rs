@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
-use switchboard::server::Shared;
-use switchboard::{Server, ServerConfig};
+use switchboard::context::Services;
+use switchboard::{Server, Settings};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -21,6 +21,39 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long a test waits for a message it expects.
 pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The time now in Unix seconds, as tokens and `expires-at` count it.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Test JWTs: the shared secret, and tokens signed with it or with a
+/// fixture RSA key from `tests/fixtures/jwt`.
+pub mod tokens {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    use serde_json::Value;
+
+    /// The HS256 secret the JWT tests configure.
+    pub const SECRET: &str = "test-secret-please-change";
+
+    /// `claims` signed with HS256 and `secret`.
+    pub fn hs256(claims: &Value, secret: &str) -> String {
+        let key = EncodingKey::from_secret(secret.as_bytes());
+        encode(&Header::new(Algorithm::HS256), claims, &key).unwrap()
+    }
+
+    /// `claims` signed with RS256 by the fixture private key in `file`,
+    /// with `kid` in the header.
+    pub fn rs256(claims: &Value, file: &str, kid: Option<&str>) -> String {
+        let pem = std::fs::read(super::repo_root().join("tests/fixtures/jwt").join(file)).unwrap();
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = kid.map(String::from);
+        encode(&header, claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
+    }
+}
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -48,7 +81,7 @@ pub fn app(app: &str) -> PathBuf {
     let dir = repo_root().join(app);
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
     if !built.iter().any(|a| a == app) {
-        switchboard::guest_build::build_app(&dir, Some(&guest_target_dir()))
+        switchboard::cli::build::build_app(&dir, Some(&guest_target_dir()))
             .unwrap_or_else(|err| panic!("building {app}: {err:#}"));
         built.push(app.to_owned());
     }
@@ -93,22 +126,23 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The admin listener, when the config turned it on.
     pub admin: Option<SocketAddr>,
-    /// The server's state, to look at what it loaded.
-    pub shared: Arc<Shared>,
+    /// The server's services, to look at what it loaded.
+    pub services: Arc<Services>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestServer {
     /// Serves `app_dir` with test-friendly defaults, adjusted by `tweak`.
-    pub async fn start(app_dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
-        let mut config = ServerConfig::new(app_dir);
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.cache_dir = Some(guest_target_dir().join("compile-cache"));
-        tweak(&mut config);
-        let server = Server::bind(config).await.expect("server starts");
+    pub async fn start(app_dir: &Path, tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        let mut settings = Settings::for_tests();
+        settings.components.cache_dir = Some(guest_target_dir().join("compile-cache"));
+        tweak(&mut settings);
+        let server = Server::bind(app_dir, settings)
+            .await
+            .expect("server starts");
         let addr = server.local_addr();
-        let shared = server.shared().clone();
+        let services = server.services().clone();
         let admin = server.admin_addr();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(server.run(async move {
@@ -117,10 +151,20 @@ impl TestServer {
         TestServer {
             addr,
             admin,
-            shared,
+            services,
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// Serves `tests/apps/basic` with the test defaults.
+    pub async fn basic() -> TestServer {
+        TestServer::basic_with(|_| {}).await
+    }
+
+    /// Serves `tests/apps/basic` with the test defaults, adjusted by `tweak`.
+    pub async fn basic_with(tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        TestServer::start(&app("tests/apps/basic"), tweak).await
     }
 
     pub fn url(&self, path_and_query: &str) -> String {
@@ -130,6 +174,35 @@ impl TestServer {
     /// Connects anonymously to `/socket`.
     pub async fn connect(&self) -> Client {
         self.connect_with("/socket", &[]).await
+    }
+
+    /// Connects to `/socket` as `user`, by the `x-user` header that
+    /// `tests/apps/basic` and `tests/apps/hooks` authenticate by.
+    pub async fn connect_as(&self, user: &str) -> Client {
+        self.connect_with("/socket", &[("x-user", user)]).await
+    }
+
+    /// Tries to connect to `path_and_query` and returns the refusal's status
+    /// and JSON body (null when it has none); panics if the upgrade succeeds.
+    pub async fn connect_refused(&self, path_and_query: &str) -> (u16, Value) {
+        match tokio_tungstenite::connect_async(self.url(path_and_query)).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                let body = match response.body().as_deref() {
+                    Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|err| {
+                        panic!(
+                            "a JSON refusal body: {err}: {}",
+                            String::from_utf8_lossy(bytes)
+                        )
+                    }),
+                    None => Value::Null,
+                };
+                (response.status().as_u16(), body)
+            }
+            other => panic!(
+                "expected a refusal, got {:?}",
+                other.map(|_| "a connection")
+            ),
+        }
     }
 
     /// Connects to `path_and_query` with extra request headers.
@@ -216,6 +289,35 @@ pub fn capture_logs() -> LogCapture {
         .clone()
 }
 
+/// The text of `value["error"]`; panics, showing `value`, when there is none.
+pub fn error_text(value: &Value) -> &str {
+    value["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {value}"))
+}
+
+/// Asserts that `reply` is `{"error": "..."}` with `needle` in its text.
+pub fn assert_error(reply: &Value, needle: &str) {
+    assert!(
+        reply.as_object().is_some_and(|fields| fields.len() == 1),
+        "expected {{\"error\": ...}} alone, got {reply}"
+    );
+    let error = error_text(reply);
+    assert!(
+        error.contains(needle),
+        "expected {needle:?} in the error {error:?}"
+    );
+}
+
+/// The first of `tests/apps/hooks`' observer events from `hook`; panics
+/// listing the events when there is none.
+pub fn hook_event<'a>(events: &'a [Value], hook: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["hook"] == serde_json::json!(hook))
+        .unwrap_or_else(|| panic!("a {hook:?} hook event among {events:?}"))
+}
+
 /// A WebSocket client.
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -262,6 +364,66 @@ impl Client {
         self.recv_json().await
     }
 
+    /// Asks `message` every 20 ms until `done` holds for the reply, which it
+    /// returns; panics with the last reply after five seconds.
+    pub async fn ask_until(&mut self, message: Value, done: impl Fn(&Value) -> bool) -> Value {
+        let started = tokio::time::Instant::now();
+        loop {
+            let reply = self.ask(message.clone()).await;
+            if done(&reply) {
+                return reply;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "no awaited reply to {message} in 5s; the last was {reply}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits for a close frame and asserts that its code is `code`.
+    pub async fn expect_close(&mut self, code: u16) {
+        match self.recv().await {
+            Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), code),
+            other => panic!("expected a close frame with {code}, got {other:?}"),
+        }
+    }
+
+    /// Sends `frame` and asserts that the next message is the same frame.
+    pub async fn expect_echo(&mut self, frame: Message) {
+        self.send(frame.clone()).await;
+        assert_eq!(self.recv().await, frame, "the frame comes back as sent");
+    }
+
+    /// Has `tests/apps/basic`'s `send` route send `message` back to this
+    /// connection and asserts that it arrives as the reply.
+    pub async fn expect_round_trip(&mut self, message: Value) {
+        let reply = self
+            .ask(serde_json::json!({"action": "send", "message": message}))
+            .await;
+        assert_eq!(reply, message, "the send route answers with the message");
+    }
+
+    /// Has `tests/apps/basic`'s `sendto` route send `message` to `users`
+    /// and asserts that it answers ok.
+    pub async fn send_to(&mut self, users: &[&str], message: Value) {
+        let reply = self
+            .ask(serde_json::json!({"action": "sendto", "users": users, "message": message}))
+            .await;
+        assert_eq!(reply, serde_json::json!({"sendTo": "ok"}));
+    }
+
+    /// What the `online` route of `tests/apps/basic` (or `tests/apps/hooks`)
+    /// says about `user`; panics unless it answers with a boolean.
+    pub async fn is_online(&mut self, user: &str) -> bool {
+        let reply = self
+            .ask(serde_json::json!({"action": "online", "user": user}))
+            .await;
+        reply["online"]
+            .as_bool()
+            .unwrap_or_else(|| panic!("an online reply: {reply}"))
+    }
+
     /// Asks `tests/apps/basic`'s `online` route about `user` until it says
     /// offline, for up to five seconds. Returns whether it did.
     pub async fn wait_until_offline(&mut self, user: &str) -> bool {
@@ -291,6 +453,20 @@ impl Client {
                 // Pings do not count as traffic.
                 Ok(Some(Ok(_))) => continue,
                 Ok(Some(Err(err))) => panic!("websocket error: {err}"),
+            }
+        }
+    }
+
+    /// Skips data frames until the server's close frame, and returns its
+    /// code and reason; panics after [`RECV_TIMEOUT`] without one.
+    pub async fn recv_close(&mut self) -> (u16, String) {
+        loop {
+            match self.recv().await {
+                Message::Close(Some(frame)) => {
+                    return (u16::from(frame.code), frame.reason.to_string());
+                }
+                Message::Close(None) => panic!("a close frame without a code"),
+                _ => continue,
             }
         }
     }

@@ -1,9 +1,9 @@
 // Shared by the probe handlers: replies with what the handler received and
 // which route it is, so tests can tell routes apart.
-use switchboard_guest::{Data, Request, handler, json, socket};
+use switchboard_guest::{Data, Error, Request, handler, json, socket};
 
 #[handler]
-fn probe(req: Request) -> Result<(), socket::SendError> {
+fn probe(req: Request) -> Result<(), Error> {
     let data = match &req.data {
         Data::Json(value) => value.clone(),
         Data::Text(text) => json!({ "text": text }),

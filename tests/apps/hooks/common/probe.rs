@@ -1,8 +1,8 @@
 // A handler that answers with its route name and what it received.
-use switchboard_guest::{Request, handler, json, socket};
+use switchboard_guest::{Error, Request, handler, json, socket};
 
 #[handler]
-fn probe(req: Request) -> Result<(), socket::SendError> {
+fn probe(req: Request) -> Result<(), Error> {
     socket::send(json!({
         "route": ROUTE,
         "requestId": req.request_id,

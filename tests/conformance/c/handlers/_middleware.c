@@ -3,11 +3,17 @@
  */
 #include "switchboard.h"
 
+#include <stdlib.h>
+
 int authenticate(const sb_http_request *req, sb_user *user, sb_error *err) {
     if (sb_query_param(req, "deny")) return sb_fail(err, "denied");
     const char *id = sb_query_param(req, "user");
-    if (id) return sb_set_user(user, id, "{\"via\":\"conformance\"}");
-    return 0; /* anonymous */
+    if (!id) return 0; /* anonymous */
+    int rc = sb_set_user(user, id, "{\"via\":\"conformance\"}");
+    if (rc != 0) return rc;
+    const char *expires = sb_query_param(req, "expires");
+    if (expires) sb_set_user_expiry(user, strtoull(expires, NULL, 10));
+    return 0;
 }
 
 int on_online(const char *user, sb_error *err) {

@@ -59,10 +59,11 @@ static int send_to(sb_span msg, sb_error *err) {
 
 static int online(sb_span msg, sb_error *err) {
     char *user = sb_json_get_string(msg, "user");
-    bool on = user && sb_is_online(user);
+    int on = user ? sb_is_online(user) : 0;
     free(user);
+    if (on < 0) return sb_fail(err, sb_last_error());
     sb_buf out = SB_BUF_INIT;
-    sb_buf_add(&out, on ? "{\"online\":true,\"user\":" : "{\"online\":false,\"user\":");
+    sb_buf_add(&out, on == 1 ? "{\"online\":true,\"user\":" : "{\"online\":false,\"user\":");
     add_field(&out, msg, "user");
     sb_buf_add(&out, "}");
     return send_json(&out, err);
@@ -76,8 +77,9 @@ static int store(sb_span msg, sb_error *err) {
         free(value);
         return sb_fail(err, "key and value must be strings");
     }
+    char *stored = NULL;
     int rc = sb_store_set(key, value);
-    char *stored = rc == 0 ? sb_store_get(key) : NULL;
+    if (rc == 0) rc = sb_store_get(key, &stored) < 0 ? -1 : 0;
     free(key);
     free(value);
     if (rc != 0) return sb_fail(err, sb_last_error());
@@ -100,7 +102,7 @@ static int members(sb_span msg, sb_error *err) {
     size_t count = 0;
     char **list = sb_store_set_members(key, &count);
     free(key);
-    if (!list) return sb_fail(err, "out of memory");
+    if (!list) return sb_fail(err, sb_last_error());
     qsort(list, count, sizeof *list, compare_strings);
     sb_buf out = SB_BUF_INIT;
     sb_buf_add(&out, "{\"members\":[");
@@ -110,6 +112,36 @@ static int members(sb_span msg, sb_error *err) {
     }
     sb_buf_add(&out, "]}");
     free(list);
+    return send_json(&out, err);
+}
+
+/* Both calls must fail with the host's reason (a key over 256 bytes),
+ * which the reply carries unchanged. */
+static int store_error(sb_error *err) {
+    char key[301];
+    memset(key, 'k', 300);
+    key[300] = '\0';
+    char *value;
+    if (sb_store_get(key, &value) >= 0) {
+        free(value);
+        return sb_fail(err, "get of a 300-byte key succeeded");
+    }
+    char *get_error = strdup(sb_last_error());
+    if (!get_error) return sb_fail(err, "out of memory");
+    size_t count;
+    char **list = sb_store_set_members(key, &count);
+    if (list) {
+        free(list);
+        free(get_error);
+        return sb_fail(err, "set-members of a 300-byte key succeeded");
+    }
+    sb_buf out = SB_BUF_INIT;
+    sb_buf_add(&out, "{\"get\":");
+    sb_buf_add_json_string(&out, get_error);
+    sb_buf_add(&out, ",\"members\":");
+    sb_buf_add_json_string(&out, sb_last_error());
+    sb_buf_add(&out, "}");
+    free(get_error);
     return send_json(&out, err);
 }
 
@@ -124,6 +156,7 @@ int handle(const sb_request *req, sb_error *err) {
     else if (strcmp(op, "fail") == 0) rc = sb_fail(err, "failed on purpose");
     else if (strcmp(op, "store") == 0) rc = store(msg, err);
     else if (strcmp(op, "members") == 0) rc = members(msg, err);
+    else if (strcmp(op, "store_error") == 0) rc = store_error(err);
     else if (strcmp(op, "binary") == 0) {
         static const unsigned char bytes[] = {0, 1, 2, 255};
         rc = sb_send_binary(bytes, sizeof bytes);

@@ -1,6 +1,17 @@
 // The conformance app's `index` route: one operation per message, chosen
 // by its `op` field (tests/conformance/README.md).
-import { socket, store } from "switchboard";
+import { SwitchboardError, socket, store } from "switchboard";
+
+// The message of the SwitchboardError a call rejects with.
+async function reason(call) {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof SwitchboardError) return error.message;
+    throw error;
+  }
+  throw new Error("the call succeeded");
+}
 
 const ops = {
   async echo(data, { user }) {
@@ -27,6 +38,13 @@ const ops = {
 
   async members({ key }) {
     await socket.send({ members: await store.setMembers(key) });
+  },
+
+  // Both calls must reject with the host's reason (a key over 256 bytes),
+  // which the reply carries unchanged.
+  async store_error() {
+    const key = "k".repeat(300);
+    await socket.send({ get: await reason(store.get(key)), members: await reason(store.setMembers(key)) });
   },
 
   async binary() {

@@ -8,7 +8,8 @@ def authenticate(req):
         raise PermissionError("denied")
     user = req.query_param("user")
     if user is not None:
-        return User(user, {"via": "conformance"})
+        expires = req.query_param("expires")
+        return User(user, {"via": "conformance"}, None if expires is None else int(expires))
     return None
 
 

@@ -3,6 +3,15 @@
 from switchboard import socket, store
 
 
+def _reason(call, *args):
+    """The message of the StoreError a call raises."""
+    try:
+        call(*args)
+    except store.StoreError as e:
+        return str(e)
+    raise RuntimeError("the call succeeded")
+
+
 def handle(req):
     msg = req.data
     op = msg.get("op") if isinstance(msg, dict) else None
@@ -27,6 +36,11 @@ def handle(req):
         socket.send({"stored": store.get(msg["key"])})
     elif op == "members":
         socket.send({"members": sorted(store.set_members(msg["key"]))})
+    elif op == "store_error":
+        # Both calls must raise with the host's reason (a key over 256
+        # bytes), which the reply carries unchanged.
+        key = "k" * 300
+        socket.send({"get": _reason(store.get, key), "members": _reason(store.set_members, key)})
     elif op == "binary":
         socket.send(bytes([0, 1, 2, 255]))
     elif op == "text":

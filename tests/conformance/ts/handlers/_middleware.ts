@@ -4,7 +4,9 @@ import { socket, store, type AuthResult, type HttpRequest } from "switchboard";
 export function authenticate(req: HttpRequest): AuthResult {
   if (req.queryParam("deny") !== null) throw new Error("denied");
   const id = req.queryParam("user");
-  if (id !== null) return { id, claims: { via: "conformance" } };
+  const expires = req.queryParam("expires");
+  const expiresAt = expires === null ? null : Number(expires);
+  if (id !== null) return { id, claims: { via: "conformance" }, expiresAt };
   return null; // anonymous
 }
 

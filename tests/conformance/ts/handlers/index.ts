@@ -1,9 +1,20 @@
 // The conformance app's `index` route: one operation per message, chosen
 // by its `op` field (tests/conformance/README.md).
-import { socket, store, type Request } from "switchboard";
+import { SwitchboardError, socket, store, type Request } from "switchboard";
 
 type Message = Record<string, any>;
 type Op = (data: Message, req: Request<Message>) => Promise<void>;
+
+// The message of the SwitchboardError a call rejects with.
+async function reason(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof SwitchboardError) return error.message;
+    throw error;
+  }
+  throw new Error("the call succeeded");
+}
 
 const ops: Record<string, Op> = {
   async echo(data, { user }) {
@@ -30,6 +41,13 @@ const ops: Record<string, Op> = {
 
   async members({ key }) {
     await socket.send({ members: await store.setMembers(key as string) });
+  },
+
+  // Both calls must reject with the host's reason (a key over 256 bytes),
+  // which the reply carries unchanged.
+  async store_error() {
+    const key = "k".repeat(300);
+    await socket.send({ get: await reason(store.get(key)), members: await reason(store.setMembers(key)) });
   },
 
   async binary() {

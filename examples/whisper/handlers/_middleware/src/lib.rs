@@ -10,7 +10,9 @@ fn sign_in(req: HttpRequest) -> Result<Option<User>, String> {
     };
     let valid = !name.is_empty()
         && name.len() <= 32
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err("a name is 1 to 32 letters, digits, '-' or '_'".into());
     }

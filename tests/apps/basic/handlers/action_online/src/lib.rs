@@ -1,8 +1,8 @@
 //! Answers whether `user` is online.
-use switchboard_guest::{Request, handler, json, socket};
+use switchboard_guest::{Error, Request, handler, json, socket};
 
 #[handler]
-fn handle(req: Request) -> Result<(), socket::SendError> {
+fn handle(req: Request) -> Result<(), Error> {
     let user = req.json()["user"].as_str().unwrap_or_default();
-    socket::send(json!({ "user": user, "online": socket::is_online(user) }))
+    socket::send(json!({ "user": user, "online": socket::is_online(user)? }))
 }

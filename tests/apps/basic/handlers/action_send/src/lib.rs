@@ -1,8 +1,8 @@
 //! Sends `message` back through `send`: to this user everywhere, or to this
 //! connection when anonymous.
-use switchboard_guest::{Request, handler, socket};
+use switchboard_guest::{Error, Request, handler, socket};
 
 #[handler]
-fn handle(req: Request) -> Result<(), socket::SendError> {
+fn handle(req: Request) -> Result<(), Error> {
     socket::send(req.json()["message"].clone())
 }

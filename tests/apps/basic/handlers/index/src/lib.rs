@@ -19,5 +19,7 @@ fn who(req: HttpRequest) -> Result<Option<User>, String> {
         }
         None => {}
     }
-    Ok(req.cookie("session").map(|id| User::new(id).with_claims(json!({ "via": "cookie" }))))
+    Ok(req
+        .cookie("session")
+        .map(|id| User::new(id).with_claims(json!({ "via": "cookie" }))))
 }

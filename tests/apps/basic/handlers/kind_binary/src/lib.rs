@@ -1,8 +1,8 @@
 //! Takes the frame as bytes and answers with them reversed, as binary.
-use switchboard_guest::{Data, Request, handler, socket};
+use switchboard_guest::{Data, Error, Request, handler, socket};
 
 #[handler(data = "binary")]
-fn handle(req: Request) -> Result<(), socket::SendError> {
+fn handle(req: Request) -> Result<(), Error> {
     match req.data {
         Data::Binary(mut bytes) => {
             bytes.reverse();

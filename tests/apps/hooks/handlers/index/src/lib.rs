@@ -7,7 +7,10 @@ use switchboard_guest::{HttpRequest, Presence, User, authenticate};
 /// Users by the `x-user` header or `?user=`; anonymous otherwise.
 #[authenticate]
 fn who(req: HttpRequest) -> Result<Option<User>, String> {
-    Ok(req.header("x-user").or(req.query_param("user")).map(User::new))
+    Ok(req
+        .header("x-user")
+        .or(req.query_param("user"))
+        .map(User::new))
 }
 
 struct Hooks;
@@ -16,23 +19,22 @@ struct Hooks;
 /// that moment, and welcomes the user. Users named `fail…` make the hook
 /// fail.
 impl Presence for Hooks {
-    fn on_online(user: &str) -> Result<(), String> {
+    fn on_online(user: &str) -> Result<(), Error> {
         report(user, "online")?;
-        socket::send(json!({ "welcome": user })).map_err(|e| e.to_string())
+        socket::send(json!({ "welcome": user }))
     }
 
-    fn on_offline(user: &str) -> Result<(), String> {
+    fn on_offline(user: &str) -> Result<(), Error> {
         report(user, "offline")
     }
 }
 
-fn report(user: &str, event: &str) -> Result<(), String> {
-    let online = socket::is_online(user);
+fn report(user: &str, event: &str) -> Result<(), Error> {
+    let online = socket::is_online(user)?;
     socket::to(&["observer"])
-        .send(json!({ "presence": event, "user": user, "isOnline": online }))
-        .map_err(|e| e.to_string())?;
+        .send(json!({ "presence": event, "user": user, "isOnline": online }))?;
     if user.starts_with("fail") {
-        return Err(format!("presence hook refused {user}"));
+        return Err(format!("presence hook refused {user}").into());
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
-use switchboard_guest::{Request, handler, json, socket};
+use switchboard_guest::{Error, Request, handler, json, socket};
 
 #[handler]
-fn online(req: Request) -> Result<(), socket::SendError> {
+fn online(req: Request) -> Result<(), Error> {
     let user = req.json()["user"].as_str().unwrap_or_default();
-    socket::send(json!({ "user": user, "online": socket::is_online(user) }))
+    socket::send(json!({ "user": user, "online": socket::is_online(user)? }))
 }

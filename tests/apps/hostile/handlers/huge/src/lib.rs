@@ -1,8 +1,8 @@
-use switchboard_guest::{Request, handler, socket};
+use switchboard_guest::{Error, Request, handler, socket};
 
 /// Tries to send one 100 MB message.
 #[handler]
-fn huge(_req: Request) -> Result<(), String> {
+fn huge(_req: Request) -> Result<(), Error> {
     let text = "x".repeat(100 << 20);
-    socket::send(text).map_err(|e| e.to_string())
+    socket::send(text)
 }

@@ -2,10 +2,12 @@
 //! `hang` makes authenticate spin forever) and has presence hooks (the
 //! user `trap` makes on-online trap).
 
-use switchboard_guest::{HttpRequest, Presence, Request, User, authenticate, handler, json, socket};
+use switchboard_guest::{
+    Error, HttpRequest, Presence, Request, User, authenticate, handler, json, socket,
+};
 
 #[handler]
-fn echo(req: Request) -> Result<(), socket::SendError> {
+fn echo(req: Request) -> Result<(), Error> {
     socket::send(json!({ "n": req.json()["n"] }))
 }
 
@@ -23,14 +25,14 @@ fn who(req: HttpRequest) -> Result<Option<User>, String> {
 struct Hooks;
 
 impl Presence for Hooks {
-    fn on_online(user: &str) -> Result<(), String> {
+    fn on_online(user: &str) -> Result<(), Error> {
         if user == "trap" {
             unreachable!("presence hook trapped on purpose");
         }
         Ok(())
     }
 
-    fn on_offline(_user: &str) -> Result<(), String> {
+    fn on_offline(_user: &str) -> Result<(), Error> {
         Ok(())
     }
 }

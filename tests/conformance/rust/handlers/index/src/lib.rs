@@ -1,14 +1,14 @@
 //! One operation per message, chosen by its `op` field.
 
-use switchboard_guest::{Request, Value, handler, json, socket, store};
+use switchboard_guest::{Error, Request, Value, handler, json, socket, store};
 
 #[handler]
-fn index(req: Request) -> Result<(), String> {
+fn index(req: Request) -> Result<(), Error> {
     let message = req.json();
     match message["op"].as_str().unwrap_or_default() {
         "echo" => {
             let user = req.user.as_ref();
-            reply(json!({
+            socket::send(json!({
                 "echo": message,
                 "user": user.map(|u| u.id.as_str()),
                 "claims": user.and_then(|u| u.claims.clone()),
@@ -21,31 +21,35 @@ fn index(req: Request) -> Result<(), String> {
                 .flatten()
                 .filter_map(Value::as_str)
                 .collect();
-            socket::to(&users)
-                .send(message["message"].clone())
-                .map_err(|e| e.to_string())?;
-            reply(json!({ "sent_to": users.len() }))
+            socket::to(&users).send(message["message"].clone())?;
+            socket::send(json!({ "sent_to": users.len() }))
         }
         "online" => {
             let user = message["user"].as_str().unwrap_or_default();
-            reply(json!({ "user": user, "online": socket::is_online(user) }))
+            socket::send(json!({ "user": user, "online": socket::is_online(user)? }))
         }
         "fail" => Err("failed on purpose".into()),
         "store" => {
             let key = message["key"].as_str().unwrap_or_default();
             store::set(key, message["value"].as_str().unwrap_or_default())?;
-            reply(json!({ "stored": store::get(key) }))
+            socket::send(json!({ "stored": store::get(key)? }))
         }
         "members" => {
             let key = message["key"].as_str().unwrap_or_default();
-            reply(json!({ "members": store::set_members(key) }))
+            socket::send(json!({ "members": store::set_members(key)? }))
         }
-        "binary" => socket::send(vec![0u8, 1, 2, 255]).map_err(|e| e.to_string()),
-        "text" => socket::send("plain text").map_err(|e| e.to_string()),
+        "store_error" => {
+            // Over the host's 256-byte key limit: both calls must return
+            // an error (not trap), whose text goes back unchanged.
+            let key = "k".repeat(300);
+            let get = store::get(&key).err().ok_or("get took a 300-byte key")?;
+            let members = store::set_members(&key)
+                .err()
+                .ok_or("set-members took a 300-byte key")?;
+            socket::send(json!({ "get": get.as_str(), "members": members.as_str() }))
+        }
+        "binary" => socket::send(vec![0u8, 1, 2, 255]),
+        "text" => socket::send("plain text"),
         _ => Err("unknown op".into()),
     }
-}
-
-fn reply(value: Value) -> Result<(), String> {
-    socket::send(value).map_err(|e| e.to_string())
 }

@@ -42,6 +42,7 @@
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.
 
+pub mod context;
 mod error;
 mod hooks;
 mod message;
@@ -62,7 +63,7 @@ pub mod wit {
             world: "switchboard:socket/imports",
         });
     }
-    pub use bindings::switchboard::socket::{socket, store, types};
+    pub use bindings::switchboard::socket::{context, socket, store, types};
 }
 
 #[doc(hidden)]

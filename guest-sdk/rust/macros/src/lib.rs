@@ -184,6 +184,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
     let types = format!("switchboard:socket/types@{version}");
     let socket = format!("switchboard:socket/socket@{version}");
     let store = format!("switchboard:socket/store@{version}");
+    let context = format!("switchboard:socket/context@{version}");
     quote! {
         ::switchboard_guest::__private::wit_bindgen::generate!({
             inline: #WIT,
@@ -193,6 +194,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
                 #types: ::switchboard_guest::wit::types,
                 #socket: ::switchboard_guest::wit::socket,
                 #store: ::switchboard_guest::wit::store,
+                #context: ::switchboard_guest::wit::context,
             },
         });
     }

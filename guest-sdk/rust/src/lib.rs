@@ -45,6 +45,7 @@
 pub mod context;
 mod error;
 mod hooks;
+pub mod http;
 mod message;
 pub mod socket;
 pub mod store;
@@ -53,7 +54,9 @@ pub use error::Error;
 pub use hooks::{HookMode, HookModes, Logging, Presence, SentMessage};
 pub use message::{Data, HttpRequest, Message, Request, User};
 pub use serde_json::{self, Value, json};
-pub use switchboard_guest_macros::{authenticate, export_logging, export_presence, handler};
+pub use switchboard_guest_macros::{
+    authenticate, export_logging, export_presence, handler, http_handler,
+};
 
 /// The raw WIT bindings of the host's imports. Most code never needs them.
 pub mod wit {
@@ -68,7 +71,17 @@ pub mod wit {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use wasip2;
     pub use wit_bindgen;
+
+    /// Serves one `wasi:http` request with an `#[http_handler]` function.
+    pub fn serve_http<R: crate::http::IntoResponse>(
+        request: wasip2::http::types::IncomingRequest,
+        response_out: wasip2::http::types::ResponseOutparam,
+        handler: impl FnOnce(crate::http::Request) -> R,
+    ) {
+        crate::http::serve(request, response_out, |req| handler(req).into_response())
+    }
 
     use crate::{HttpRequest, Logging, Request, SentMessage, User, wit};
     use std::fmt::Display;

@@ -1,4 +1,4 @@
-//! Write [Switchboard](https://example.invalid) WebSocket handlers in Rust.
+//! Write [Switchboard](https://example.invalid) WebSocket and HTTP handlers in Rust.
 //!
 //! A handler is a plain function. The `#[handler]` attribute exports it as
 //! the component's `handle`, and declares how frames are decoded:
@@ -38,6 +38,30 @@
 //! }
 //! # fn main() {}
 //! ```
+//!
+//! `#[http_handler]` exports a function from [`http::Request`] to
+//! [`http::Response`] as an `api/` handler, a standard
+//! `wasi:http/incoming-handler` component; [`http::fetch`] makes outbound
+//! requests:
+//!
+//! ```no_run
+//! use switchboard_guest::http::{self, Request, Response};
+//! use switchboard_guest::{Error, context, http_handler, json};
+//!
+//! #[http_handler]
+//! fn handle(req: Request) -> Result<Response, Error> {
+//!     let upstream = http::get("http://127.0.0.1:8000/status")?;
+//!     Ok(Response::json(&json!({
+//!         "path": req.path(),
+//!         "user": context::user().map(|u| u.id),
+//!         "upstream": upstream.status,
+//!     })))
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! [`context`] tells any kind of component, socket handlers included, the
+//! user the call acts for and the route's params.
 //!
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.

@@ -93,14 +93,18 @@ fn send_response(out: ResponseOutparam, response: Response) {
     };
     let outgoing_body = outgoing.body().expect("the body of a new response");
     ResponseOutparam::set(out, Ok(outgoing));
-    let stream = outgoing_body.write().expect("the stream of a new body");
-    let written = match body.0 {
-        BodyKind::Empty => Ok(()),
-        BodyKind::Bytes(bytes) => write_all(&stream, &bytes),
-        BodyKind::Stream(write) => write(&mut BodyWriter { stream }),
+    let written = {
+        let mut writer = BodyWriter {
+            stream: outgoing_body.write().expect("the stream of a new body"),
+        };
+        match body.0 {
+            BodyKind::Empty => Ok(()),
+            BodyKind::Bytes(bytes) => writer.write(&bytes),
+            BodyKind::Stream(write) => write(&mut writer),
+        }
+        // The stream is a child of the body: it goes before `finish`.
     };
     match written {
-        // The stream is dropped by now (it is a child of the body).
         Ok(()) => {
             if let Err(err) = OutgoingBody::finish(outgoing_body, None) {
                 eprintln!(

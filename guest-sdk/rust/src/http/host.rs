@@ -134,14 +134,15 @@ fn outgoing_response(status: u16, headers: &Headers) -> Result<OutgoingResponse,
 /// request was malformed. Its text names the method and URL:
 ///
 /// ```text
-/// GET http://10.0.0.1/ was denied by the host: 10.0.0.1 is not an allowed outbound host
+/// GET http://10.0.0.1/ was denied by the host: 10.0.0.1 is not in its allowed outbound hosts, or the call made too many requests
 /// GET http://127.0.0.1:9/ failed: connection refused
 /// ```
 pub fn fetch(request: Request) -> Result<Response, Error> {
     let what = format!("{} {}", request.method, request.url());
     send(request).map_err(|failure| match failure {
         Failure::Denied(authority) => Error::new(format!(
-            "{what} was denied by the host: {authority} is not an allowed outbound host"
+            "{what} was denied by the host: {authority} is not in its allowed outbound hosts, \
+             or the call made too many requests"
         )),
         Failure::Other(reason) => Error::new(format!("{what} failed: {reason}")),
     })

@@ -382,3 +382,34 @@ fn describe(code: &ErrorCode) -> String {
     };
     text.to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ErrorCode, describe, method_name, method_value, scheme_name, scheme_value};
+
+    #[test]
+    fn error_codes_read_as_words() {
+        assert_eq!(
+            describe(&ErrorCode::ConnectionRefused),
+            "connection refused"
+        );
+        assert_eq!(
+            describe(&ErrorCode::InternalError(Some("boom".into()))),
+            "internal error: boom"
+        );
+        assert_eq!(
+            describe(&ErrorCode::HttpResponseBodySize(Some(9))),
+            "HttpResponseBodySize(Some(9))"
+        );
+    }
+
+    #[test]
+    fn methods_and_schemes_round_trip() {
+        for name in ["GET", "POST", "PATCH", "PURGE"] {
+            assert_eq!(method_name(method_value(name)), name);
+        }
+        for name in ["http", "https", "ws"] {
+            assert_eq!(scheme_name(scheme_value(name)), name);
+        }
+    }
+}

@@ -261,8 +261,9 @@ impl Response {
     /// use switchboard_guest::http::Response;
     ///
     /// let big = Response::stream(|out| {
+    ///     let chunk = vec![b'x'; 64 * 1024]; // not on the guest's small stack
     ///     for _ in 0..1000 {
-    ///         out.write(&[b'x'; 64 * 1024])?;
+    ///         out.write(&chunk)?;
     ///     }
     ///     Ok(())
     /// });

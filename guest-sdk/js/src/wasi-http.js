@@ -183,13 +183,10 @@ export function incomingRequest(request) {
   const authority = request.authority() ?? headers.get("host") ?? "localhost";
   const path = request.pathWithQuery() ?? "/";
   const method = methodName(request.method());
-  let read = () => new Uint8Array(0);
-  if (method !== "GET" && method !== "HEAD") {
-    read = () => readIncomingBody(request.consume());
-  }
   const url = `${schemeName}://${authority}${path.startsWith("/") ? "" : "/"}${path}`;
-  // Fetch forbids bodies on GET and HEAD requests; an incoming one is not read.
-  return new Request(url, { method, headers, [READ]: read });
+  // Read whatever body came, whatever the method (the wire allows one on
+  // a GET too).
+  return new Request(url, { method, headers, [READ]: () => readIncomingBody(request.consume()) });
 }
 
 const NO_BODY = [204, 205, 304];

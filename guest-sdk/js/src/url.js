@@ -168,9 +168,9 @@ export class URL {
     this.#hostname = (port ? host.slice(0, port.index) : host).toLowerCase();
     this.#port = port && port[1] !== DEFAULT_PORTS[this.#protocol] ? port[1] : "";
     this.#pathname = path === "" ? "/" : path;
-    this.#search = query === "?" ? "" : query;
+    this.#search = query;
     this.#hash = hash === "#" ? "" : hash;
-    this.#params = new URLSearchParams(this.#search, (text) => {
+    this.#params = new URLSearchParams(this.search, (text) => {
       this.#search = text === "" ? "" : `?${text}`;
     });
   }
@@ -204,7 +204,8 @@ export class URL {
     this.#pathname = text.startsWith("/") ? text : `/${text}`;
   }
   get search() {
-    return this.#search;
+    // A bare `?` stays in `href` but is no query.
+    return this.#search === "?" ? "" : this.#search;
   }
   set search(value) {
     const text = String(value);

@@ -40,50 +40,70 @@ export function encode(text) {
   return out.slice(0, n);
 }
 
-/** UTF-8 bytes as a string; malformed sequences become U+FFFD. */
+/** UTF-8 bytes as a string; each malformed sequence (its maximal valid
+ *  prefix) becomes one U+FFFD, as TextDecoder does. */
 export function decode(bytes) {
   if (Decoder) return new Decoder().decode(bytes);
   let out = "";
-  let chunk = [];
-  const flush = () => {
-    out += String.fromCharCode.apply(null, chunk);
-    chunk = [];
-  };
-  const cont = (i) => i < bytes.length && (bytes[i] & 0xc0) === 0x80;
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i];
-    let c = 0xfffd;
-    let size = 1;
-    if (b < 0x80) {
-      c = b;
-    } else if (b >= 0xc2 && b <= 0xdf && cont(i + 1)) {
-      c = ((b & 0x1f) << 6) | (bytes[i + 1] & 0x3f);
-      size = 2;
-    } else if (b >= 0xe0 && b <= 0xef && cont(i + 1) && cont(i + 2)) {
-      const v = ((b & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
-      if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) {
-        c = v;
-        size = 3;
-      }
-    } else if (b >= 0xf0 && b <= 0xf4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
-      const v =
-        ((b & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f);
-      if (v >= 0x10000 && v <= 0x10ffff) {
-        c = v;
-        size = 4;
-      }
+  let units = [];
+  // The WHATWG UTF-8 decoder.
+  let point = 0;
+  let needed = 0;
+  let seen = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  const push = (unit) => {
+    units.push(unit);
+    if (units.length >= 8192) {
+      out += String.fromCharCode.apply(null, units);
+      units = [];
     }
+  };
+  const emit = (c) => {
     if (c > 0xffff) {
       c -= 0x10000;
-      chunk.push(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-    } else {
-      chunk.push(c);
+      push(0xd800 + (c >> 10));
+      push(0xdc00 + (c & 0x3ff));
+    } else push(c);
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (needed === 0) {
+      if (b < 0x80) push(b);
+      else if (b >= 0xc2 && b <= 0xdf) {
+        needed = 1;
+        point = b & 0x1f;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) lower = 0xa0;
+        if (b === 0xed) upper = 0x9f;
+        needed = 2;
+        point = b & 0xf;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) lower = 0x90;
+        if (b === 0xf4) upper = 0x8f;
+        needed = 3;
+        point = b & 0x7;
+      } else push(0xfffd);
+      continue;
     }
-    i += size;
-    if (chunk.length >= 8192) flush();
+    if (b < lower || b > upper) {
+      point = needed = seen = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      push(0xfffd);
+      i--; // this byte starts afresh
+      continue;
+    }
+    lower = 0x80;
+    upper = 0xbf;
+    point = (point << 6) | (b & 0x3f);
+    if (++seen === needed) {
+      emit(point);
+      point = needed = seen = 0;
+    }
   }
-  flush();
-  return out;
+  if (needed !== 0) push(0xfffd);
+  return out + String.fromCharCode.apply(null, units);
 }
 
 /** Header values travel as bytes; they are Latin-1 text (ISO-8859-1). */

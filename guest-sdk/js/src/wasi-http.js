@@ -191,13 +191,24 @@ export function incomingRequest(request) {
 
 const NO_BODY = [204, 205, 304];
 
+// Connection-level headers: they describe one hop, and the host sets its
+// own (wasi:http refuses them), so a response passed on from `fetch`
+// loses them, as at any proxy.
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"];
+
+/** The headers to send with a buffered body of `length` bytes (or none). */
+function wireHeaders(headers, length) {
+  const out = new Headers(headers);
+  for (const name of HOP_BY_HOP) out.delete(name);
+  if (length === null) out.delete("content-length");
+  else out.set("content-length", String(length));
+  return out;
+}
+
 /** Sends `response` through the response-outparam of the call. */
 export function sendResponse(response, outparam) {
   const bytes = readBody(response);
-  const headers = new Headers(response.headers);
-  if (!headers.has("content-length") && !NO_BODY.includes(response.status)) {
-    headers.set("content-length", String(bytes.length));
-  }
+  const headers = wireHeaders(response.headers, NO_BODY.includes(response.status) ? null : bytes.length);
   const outgoingResponse = new types.OutgoingResponse(fieldsFrom(headers));
   try {
     outgoingResponse.setStatusCode(response.status);
@@ -273,9 +284,8 @@ function awaitResponse(future) {
 function send(request) {
   const { scheme, authority, path } = parseUrl(request.url);
   const bytes = readBody(request);
-  const headers = new Headers(request.headers);
   const hasBody = bytes.length > 0 || !["GET", "HEAD"].includes(request.method);
-  if (hasBody && !headers.has("content-length")) headers.set("content-length", String(bytes.length));
+  const headers = wireHeaders(request.headers, hasBody ? bytes.length : null);
   const outgoingRequest = new types.OutgoingRequest(fieldsFrom(headers));
   const set = (what, value, call) => {
     try {

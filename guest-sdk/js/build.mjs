@@ -1,12 +1,15 @@
-// guest-sdk/js/build SOURCE OUT: one handler source (.js, .mjs or .ts) to
-// one component.
+// guest-sdk/js/build [--http] SOURCE OUT: one handler source (.js, .mjs or
+// .ts) to one component.
 //
 // 1. Bundle the author's module once to learn its exports.
 // 2. Generate an entry that adapts those exports to the WIT exports, and a
-//    WIT world that exports exactly the interfaces they implement.
+//    WIT world that exports exactly the interfaces they implement. With
+//    `--http` (an `api/` handler) the world is wit/guest/http.wit's
+//    `http-handler` and the export is wasi:http/incoming-handler.
 // 3. Bundle the entry (TypeScript stripped, `async` lowered to generators,
 //    see src/promise.js) into one ES module.
-// 4. Componentize it with QuickJS (componentize-qjs), WASI stubbed out.
+// 4. Componentize it with QuickJS (componentize-qjs), the engine's own WASI
+//    stubbed out (see http-build.mjs for how wasi:http survives that).
 
 import { componentize } from "componentize-qjs";
 import * as esbuild from "esbuild";
@@ -15,9 +18,24 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { assembleWit, exportsIncomingHandler, restoreWasiNames, SHADOW, shadowWasi, witTexts } from "./http-build.mjs";
 
 const SDK = path.dirname(fileURLToPath(import.meta.url));
-const WIT = path.resolve(SDK, "../../wit/socket.wit");
+const REPO = path.resolve(SDK, "../..");
+const WIT = path.join(REPO, "wit/socket.wit");
+
+// A build error for the author: printed without a stack (as is when
+// `raw`), exit status 1.
+class BuildError extends Error {
+  constructor(message, raw = false) {
+    super(message);
+    this.raw = raw;
+  }
+}
+
+function fail(message) {
+  throw new BuildError(message);
+}
 
 // The package's version, read from the WIT so that a bump there is the
 // only edit: the SDK imports `switchboard:socket/<interface>` unversioned
@@ -30,15 +48,32 @@ function witVersion() {
 const VERSION = witVersion();
 
 // Host interfaces stay imports of the bundle, with the version added.
-const hostModules = {
-  name: "switchboard-host-modules",
-  setup(build) {
-    build.onResolve({ filter: /^switchboard:socket\// }, (args) => ({
-      path: args.path.includes("@") ? args.path : `${args.path}@${VERSION}`,
-      external: true,
-    }));
-  },
-};
+// `wasi:` interfaces exist only in HTTP handlers, where they are named by
+// their shadow package (http-build.mjs). `#wasi-http` is the SDK's
+// wasi:http layer, or its stand-in for socket handlers.
+function hostModules(kind) {
+  return {
+    name: "switchboard-host-modules",
+    setup(build) {
+      build.onResolve({ filter: /^switchboard:socket\// }, (args) => ({
+        path: args.path.includes("@") ? args.path : `${args.path}@${VERSION}`,
+        external: true,
+      }));
+      build.onResolve({ filter: /^#wasi-http$/ }, () => ({
+        path: path.join(SDK, kind.http ? "src/wasi-http.js" : "src/wasi-http-none.js"),
+      }));
+      build.onResolve({ filter: /^wasi:/ }, (args) => {
+        if (!kind.http) {
+          return { errors: [{ text: `${args.path}: WASI interfaces are only available in api/ handlers (build --http)` }] };
+        }
+        const found = /^wasi:([a-z0-9-]+)\/([a-z0-9-]+)(?:@(.+))?$/.exec(args.path);
+        const version = found && (found[3] ?? kind.wasiVersions[found[1]]);
+        if (!version) return { errors: [{ text: `${args.path}: not a WASI interface of wit/guest/http.wit` }] };
+        return { path: `${SHADOW}:${found[1]}/${found[2]}@${version}`, external: true };
+      });
+    },
+  };
+}
 
 // Author's export -> the WIT interface it belongs to.
 const INTERFACES = {
@@ -53,10 +88,6 @@ const INTERFACES = {
   hooks: "logging",
 };
 
-function fail(message) {
-  process.stderr.write(`guest-sdk/js/build: ${message}\n`);
-  process.exit(1);
-}
 
 // componentize-qjs snapshots the engine after running the module, and the
 // snapshot differs in a few hundred bytes from run to run. So
@@ -94,7 +125,7 @@ function upToDate(out, section) {
   }
 }
 
-function bundleOptions(extra) {
+function bundleOptions(kind, extra) {
   return {
     bundle: true,
     write: false,
@@ -106,7 +137,7 @@ function bundleOptions(extra) {
     supported: { "async-await": false, "async-generator": false, "for-await": false },
     mainFields: ["module", "main"],
     alias: { switchboard: path.join(SDK, "src/index.js") },
-    plugins: [hostModules],
+    plugins: [hostModules(kind)],
     charset: "utf8",
     legalComments: "none",
     logLevel: "silent",
@@ -117,15 +148,14 @@ function bundleOptions(extra) {
 function report(error) {
   if (error.errors?.length) {
     const lines = esbuild.formatMessagesSync(error.errors, { kind: "error", color: false });
-    process.stderr.write(lines.join(""));
-    process.exit(1);
+    throw new BuildError(lines.join(""), true);
   }
   throw error;
 }
 
-async function exportsOf(source) {
+async function exportsOf(kind, source) {
   const result = await esbuild
-    .build(bundleOptions({ entryPoints: [source], metafile: true, outdir: "out" }))
+    .build(bundleOptions(kind, { entryPoints: [source], metafile: true, outdir: "out" }))
     .catch(report);
   const [output] = Object.values(result.metafile.outputs).filter((o) => o.entryPoint);
   return output.exports;
@@ -146,25 +176,27 @@ function entryModule(source, interfaces) {
   return lines.join("\n") + "\n";
 }
 
+function httpEntryModule(source) {
+  const glue = JSON.stringify(path.join(SDK, "src/glue.js"));
+  return [
+    `import * as glue from ${glue};`,
+    `import * as author from ${JSON.stringify(source)};`,
+    "export const incomingHandler = glue.incomingHandlerExport(author);",
+  ].join("\n") + "\n";
+}
+
 function worldFile(interfaces) {
   const exports = [...interfaces].map((name) => `    export ${name};\n`).join("");
   return (
     `package switchboard:socket@${VERSION};\n\n` +
-    "world js-component {\n    import socket;\n    import store;\n" +
+    "world js-component {\n    import socket;\n    import store;\n    import context;\n" +
     exports +
     "}\n"
   );
 }
 
-async function main() {
-  const [sourceArg, outArg] = process.argv.slice(2);
-  if (!sourceArg || !outArg) fail("usage: build SOURCE OUT");
-  const source = path.resolve(sourceArg);
-  const out = path.resolve(outArg);
-  if (!fs.existsSync(source)) fail(`${sourceArg}: no such file`);
-  if (!/\.(js|mjs|ts)$/.test(source)) fail(`${sourceArg}: expected a .js, .mjs or .ts file`);
-
-  const names = await exportsOf(source);
+// Which interfaces a socket module implements, by its exports.
+function socketInterfaces(sourceArg, names) {
   const interfaces = new Set();
   for (const name of names) {
     const iface = INTERFACES[name];
@@ -180,58 +212,111 @@ async function main() {
     );
   }
   const order = ["handler", "authenticate", "presence", "logging"];
-  const sorted = new Set(order.filter((name) => interfaces.has(name)));
+  return new Set(order.filter((name) => interfaces.has(name)));
+}
 
-  const bundled = await esbuild
-    .build(
-      bundleOptions({
-        stdin: {
-          contents: entryModule(source, sorted),
-          resolveDir: path.dirname(source),
-          sourcefile: "switchboard-entry.js",
-          loader: "js",
-        },
-      }),
-    )
-    .catch(report);
-  const js = bundled.outputFiles[0].text;
-  if (process.env.SWITCHBOARD_JS_DUMP) fs.writeFileSync(process.env.SWITCHBOARD_JS_DUMP, js);
+// The WIT folder componentize-qjs reads, and its world, for each kind.
+function prepareWit(kind, witDir, interfaces) {
+  if (kind.http) {
+    return { world: "http-handler", texts: witTexts(witDir) };
+  }
+  fs.copyFileSync(WIT, path.join(witDir, "socket.wit"));
+  fs.writeFileSync(path.join(witDir, "world.wit"), worldFile(interfaces));
+  return { world: "js-component", texts: witTexts(witDir) };
+}
 
-  const optSize = process.env.SWITCHBOARD_JS_OPT_SIZE === "1";
-  const key = createHash("sha256")
-    .update(
-      JSON.stringify({
-        js,
-        world: worldFile(sorted),
-        wit: fs.readFileSync(WIT, "utf8"),
-        componentize: versionOf("componentize-qjs"),
-        optSize,
-      }),
-    )
-    .digest("hex");
-  const section = buildSection(key);
-  if (upToDate(out, section)) return;
+async function main() {
+  const args = process.argv.slice(2);
+  const http = args[0] === "--http";
+  if (http) args.shift();
+  const [sourceArg, outArg, extra] = args;
+  if (!sourceArg || !outArg || extra !== undefined) fail("usage: build [--http] SOURCE OUT");
+  const source = path.resolve(sourceArg);
+  const out = path.resolve(outArg);
+  if (!fs.existsSync(source)) fail(`${sourceArg}: no such file`);
+  if (!/\.(js|mjs|ts)$/.test(source)) fail(`${sourceArg}: expected a .js, .mjs or .ts file`);
 
   const witDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-js-"));
   try {
-    fs.copyFileSync(WIT, path.join(witDir, "socket.wit"));
-    fs.writeFileSync(path.join(witDir, "world.wit"), worldFile(sorted));
+    // An HTTP handler's WIT is assembled first: the bundle names the
+    // versions of the WASI interfaces it imports.
+    const kind = { http, wasiVersions: {} };
+    if (http) {
+      try {
+        assembleWit(REPO, witDir);
+      } catch (error) {
+        fail(error.message);
+      }
+      kind.wasiVersions = shadowWasi(witDir);
+    }
+
+    const names = await exportsOf(kind, source);
+    let interfaces = null;
+    let entry;
+    if (http) {
+      if (!names.includes("default")) {
+        fail(`${sourceArg}: an api/ handler must export a default function (request) => Response`);
+      }
+      entry = httpEntryModule(source);
+    } else {
+      interfaces = socketInterfaces(sourceArg, names);
+      entry = entryModule(source, interfaces);
+    }
+
+    const bundled = await esbuild
+      .build(
+        bundleOptions(kind, {
+          stdin: {
+            contents: entry,
+            resolveDir: path.dirname(source),
+            sourcefile: "switchboard-entry.js",
+            loader: "js",
+          },
+        }),
+      )
+      .catch(report);
+    const js = bundled.outputFiles[0].text;
+    if (process.env.SWITCHBOARD_JS_DUMP) fs.writeFileSync(process.env.SWITCHBOARD_JS_DUMP, js);
+
+    const { world, texts } = prepareWit(kind, witDir, interfaces);
+    const optSize = process.env.SWITCHBOARD_JS_OPT_SIZE === "1";
+    const key = createHash("sha256")
+      .update(
+        JSON.stringify({
+          kind: http ? "http" : "socket",
+          js,
+          world,
+          wit: texts,
+          componentize: versionOf("componentize-qjs"),
+          optSize,
+        }),
+      )
+      .digest("hex");
+    const section = buildSection(key);
+    if (upToDate(out, section)) return;
+
     let component;
     try {
       ({ component } = await componentize({
         witPath: witDir,
-        world: "js-component",
+        world,
         jsSource: js,
         // Our WIT has no async functions; the host runs components
         // without the component-model async ABI.
         sync: true,
-        // Every WASI import becomes a trap: the component imports only
-        // Switchboard's interfaces.
+        // Every WASI import of the engine itself becomes a trap: the
+        // component imports only its world's interfaces.
         stubWasi: true,
         optSize,
       }));
     } catch (error) {
       fail(`${sourceArg}: ${String(error.message ?? error).replace(/^[:\s]+/, "")}`);
+    }
+    if (http) {
+      restoreWasiNames(component);
+      if (!exportsIncomingHandler(component)) {
+        fail(`${sourceArg}: the component does not export wasi:http/incoming-handler (an SDK bug)`);
+      }
     }
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const temporary = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.tmp`);
@@ -242,4 +327,11 @@ async function main() {
   }
 }
 
-main().catch((error) => fail(error.stack ?? String(error)));
+main().catch((error) => {
+  if (error instanceof BuildError && error.raw) process.stderr.write(error.message);
+  else {
+    const message = error instanceof BuildError ? error.message : (error.stack ?? String(error));
+    process.stderr.write(`guest-sdk/js/build: ${message}\n`);
+  }
+  process.exit(1);
+});

@@ -4,6 +4,9 @@
 
 import { drain, outcome } from "./promise.js";
 import { fromData } from "./index.js";
+import { userFrom } from "./user.js";
+import * as http from "#wasi-http";
+import { Response } from "./fetch-api.js";
 
 const DATA_TYPES = ["json", "text", "binary", "frame"];
 const HOOK_MODES = ["inherit", "handle", "wrap", "disable"];
@@ -67,19 +70,6 @@ function params(list) {
   const out = {};
   for (const [name, value] of list) out[name] = value;
   return out;
-}
-
-function userFrom(user) {
-  if (user === null || user === undefined) return null;
-  let claims = null;
-  if (user.claims !== null && user.claims !== undefined) {
-    try {
-      claims = JSON.parse(user.claims);
-    } catch {
-      claims = null;
-    }
-  }
-  return { id: user.id, claims, expiresAt: user.expiresAt ?? null };
 }
 
 const KIND = { json: "json", text: "text", binary: "binary" };
@@ -248,6 +238,47 @@ export function loggingExport(mod) {
     },
     onError(error, req) {
       quietly(failed, [error, req === null || req === undefined ? null : requestFrom(req)]);
+    },
+  };
+}
+
+/** The `wasi:http/incoming-handler` export of an `api/` handler, from
+ *  `export default async function (request) { return new Response(...) }`
+ *  (or a default object with a `fetch(request)` method). A throw, a
+ *  rejection or a value that is not a Response answers 500 with
+ *  `{"error": <message>}`, as the host does for a trap. */
+export function incomingHandlerExport(mod) {
+  const target = mod.default;
+  let handle;
+  if (typeof target === "function") handle = target;
+  else if (target !== null && typeof target === "object" && typeof target.fetch === "function") {
+    handle = (request) => target.fetch(request);
+  } else {
+    throw new Error("an api/ handler's default export must be a function (request) => Response");
+  }
+  return {
+    handle(request, outparam) {
+      let response;
+      try {
+        response = finish(handle, [http.incomingRequest(request)]);
+        if (!(response instanceof Response)) {
+          throw `the handler must return a Response (or a promise of one), not ${response === null ? "null" : typeof response}`;
+        }
+      } catch (error) {
+        http.sendError(outparam, 500, errorText(error));
+        return;
+      }
+      try {
+        http.sendResponse(response, outparam);
+      } catch (error) {
+        // Nothing was sent yet unless the body failed halfway; then the
+        // outparam is already set and this second answer is refused.
+        try {
+          http.sendError(outparam, 500, errorText(error));
+        } catch {
+          // The response is on its way; the host sees the body end early.
+        }
+      }
     },
   };
 }

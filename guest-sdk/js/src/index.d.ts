@@ -157,9 +157,182 @@ export const store: {
   setMembers(key: string): Promise<string[]>;
 };
 
+/** What the current call is about, in every kind of handler (socket
+ *  handlers, hooks, `api/` HTTP handlers). Both answer at once. */
+export const context: {
+  /** The user the call acts for: the authenticated user of the socket
+   *  message or HTTP request, or the user a presence hook is about; null
+   *  when anonymous. */
+  user(): User | null;
+  /** The route's `[param]` values by name: `{ id: "42" }` for
+   *  `api/users/[id]`, `{ room: "r1" }` for `socket/[room]/...`. */
+  params(): Record<string, string>;
+};
+
+// ---- The Fetch API, for `api/` handlers (`build --http`) ----------------
+// Bodies are buffered in memory; every promise is settled when returned,
+// like the rest of the SDK. At run time `Headers`, `Request`, `Response`,
+// `URL` and `URLSearchParams` are also globals, and so is `fetch` in
+// `api/` handlers; in TypeScript, import them from "switchboard".
+
+/** What a header list can be built from. */
+export type HeadersInit = Headers | Iterable<readonly [string, string]> | Record<string, string>;
+/** What a request or response body can be built from: text is sent as
+ *  UTF-8 (content type `text/plain;charset=UTF-8` unless one is set). */
+export type BodyInit = string | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams;
+
+/** Case-insensitive HTTP headers; names are kept lower case. */
+export class Headers implements Iterable<[string, string]> {
+  constructor(init?: HeadersInit);
+  append(name: string, value: string): void;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  /** The values joined with ", ", or null when absent. */
+  get(name: string): string | null;
+  getSetCookie(): string[];
+  has(name: string): boolean;
+  /** Sorted by name, values of one name joined (`set-cookie` kept apart). */
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** What `Request` and `Response` share. A body can be read once. */
+interface Body {
+  readonly headers: Headers;
+  /** Null when there is no body (otherwise the message itself; there are no streams). */
+  readonly body: unknown | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  /** The body decoded as UTF-8. */
+  text(): Promise<string>;
+  /** The body parsed as JSON. */
+  json<T = any>(): Promise<T>;
+}
+
+export interface RequestInit {
+  method?: string;
+  headers?: HeadersInit;
+  body?: BodyInit | null;
+}
+
+/** An HTTP request: the one an `api/` handler receives, or one to
+ *  `fetch`. (Its class is the value `Request`; the type `Request` is the
+ *  socket message a socket handler receives.) */
+export interface FetchRequest extends Body {
+  /** Upper case for the standard methods (`GET`, `POST`, ...). */
+  readonly method: string;
+  /** Absolute: scheme, the Host (authority) and the path with its query. */
+  readonly url: string;
+  clone(): FetchRequest;
+}
+
+/** `new Request(url, { method, headers, body })`; `url` must be absolute. */
+export const Request: {
+  new (input: string | URL | FetchRequest, init?: RequestInit): FetchRequest;
+  readonly prototype: FetchRequest;
+};
+
+export interface ResponseInit {
+  /** 200 to 599; 200 when absent. */
+  status?: number;
+  statusText?: string;
+  headers?: HeadersInit;
+}
+
+/** An HTTP response: what an `api/` handler returns, or what `fetch` gives. */
+export class Response implements Body {
+  constructor(body?: BodyInit | null, init?: ResponseInit);
+  /** `JSON.stringify(value)` with content type `application/json`. */
+  static json(value: unknown, init?: ResponseInit): Response;
+  static redirect(url: string | URL, status?: 301 | 302 | 303 | 307 | 308): Response;
+  readonly status: number;
+  readonly statusText: string;
+  /** True for a status from 200 to 299. */
+  readonly ok: boolean;
+  /** The URL fetched, for a response of `fetch`; "" otherwise. */
+  readonly url: string;
+  readonly headers: Headers;
+  readonly body: unknown | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json<T = any>(): Promise<T>;
+  clone(): Response;
+}
+
+/** An outbound request got no response. `code` is the wasi:http
+ *  error-code's name: `HTTP-request-denied` when the host does not allow
+ *  the URL (see `--allowed-outbound-hosts`), `connection-refused`,
+ *  `DNS-error`, `connection-timeout`, ...; `unavailable` in a socket
+ *  handler, which has no outbound HTTP. */
+export class FetchError extends TypeError {
+  readonly code: string;
+}
+
+/**
+ * An outbound request over wasi:http/outgoing-handler, as the Fetch API's
+ * `fetch`: `await fetch("http://127.0.0.1:8000/x", { method: "POST", body })`.
+ * Rejects with a FetchError when no response comes; an HTTP error status
+ * is a response like any other. Only in `api/` handlers.
+ */
+export function fetch(input: string | URL | FetchRequest, init?: RequestInit): Promise<Response>;
+
+/** Query parameters, in order. */
+export class URLSearchParams implements Iterable<[string, string]> {
+  constructor(init?: string | URLSearchParams | Iterable<readonly [string, string]> | Record<string, string>);
+  readonly size: number;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  sort(): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  toString(): string;
+}
+
+/** An absolute URL (`scheme://host/path?query#hash`); a relative one
+ *  needs `base`. Enough for `new URL(request.url).searchParams`. */
+export class URL {
+  constructor(input: string | URL, base?: string | URL);
+  static canParse(input: string | URL, base?: string | URL): boolean;
+  readonly protocol: string;
+  readonly username: string;
+  readonly password: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly host: string;
+  readonly origin: string;
+  pathname: string;
+  search: string;
+  readonly searchParams: URLSearchParams;
+  hash: string;
+  readonly href: string;
+  toString(): string;
+  toJSON(): string;
+}
+
 declare const _default: {
   socket: typeof socket;
   store: typeof store;
+  context: typeof context;
+  fetch: typeof fetch;
+  Headers: typeof Headers;
+  Request: typeof Request;
+  Response: typeof Response;
+  FetchError: typeof FetchError;
+  URL: typeof URL;
+  URLSearchParams: typeof URLSearchParams;
   json: typeof json;
   rawJson: typeof rawJson;
   text: typeof text;
@@ -177,3 +350,6 @@ export type PresenceHook = (userId: string) => void | Promise<void>;
 export type OnMessageReceived = (req: Request) => void | Promise<void>;
 export type OnMessageSent = (message: SentMessage) => void | Promise<void>;
 export type OnError = (error: string, req: Request | null) => void | Promise<void>;
+/** An `api/` handler's default export: `export default (async (request) =>
+ *  Response.json({ ok: true })) satisfies HttpHandler`. */
+export type HttpHandler = (request: FetchRequest) => Response | Promise<Response>;

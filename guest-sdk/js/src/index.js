@@ -1,5 +1,6 @@
-// The `switchboard` module that handlers import: the host's `socket` and
-// `store` calls, and the shapes of what handlers receive.
+// The `switchboard` module that handlers import: the host's `socket`,
+// `store` and `context` calls, the Fetch API (`Request`, `Response`,
+// `Headers`, `fetch`), and the shapes of what handlers receive.
 //
 // Every host call returns a promise so that handlers read the same as any
 // async JavaScript (`await socket.send(...)`); the call itself happens at
@@ -12,6 +13,23 @@ import "./promise.js";
 // Unversioned: the build adds the version of the package in wit/socket.wit.
 import * as host from "switchboard:socket/socket";
 import * as hostStore from "switchboard:socket/store";
+import * as hostContext from "switchboard:socket/context";
+import { FetchError, Headers, Request, Response } from "./fetch-api.js";
+import { available as httpAvailable, fetch } from "#wasi-http";
+import { URL, URLSearchParams } from "./url.js";
+import { userFrom } from "./user.js";
+
+export { FetchError, Headers, Request, Response, URL, URLSearchParams, fetch };
+
+// Code written for other wasi:http hosts uses these as globals (`fetch`
+// only where it works: in api/ handlers).
+const globals = { Headers, Request, Response, URL, URLSearchParams };
+if (httpAvailable) globals.fetch = fetch;
+for (const [name, value] of Object.entries(globals)) {
+  if (globalThis[name] === undefined) {
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
+  }
+}
 
 /** The most users one `socket.to(users).send(...)` may name. */
 export const MAX_RECIPIENTS = 100;
@@ -172,4 +190,40 @@ export const store = {
   },
 };
 
-export default { socket, store, json, rawJson, text, binary, MAX_RECIPIENTS, SwitchboardError };
+/**
+ * What the current call is about, in every kind of handler: the user it
+ * acts for and the route's params. Both answer at once (no promise): the
+ * host always knows.
+ */
+export const context = {
+  /** `{ id, claims, expiresAt }` (claims parsed), or null when anonymous. */
+  user() {
+    return userFrom(hostContext.user());
+  },
+
+  /** The route's `[param]` values by name, e.g. `{ id: "42" }`. */
+  params() {
+    const out = {};
+    for (const [name, value] of hostContext.params()) out[name] = value;
+    return out;
+  },
+};
+
+export default {
+  socket,
+  store,
+  context,
+  fetch,
+  Headers,
+  Request,
+  Response,
+  FetchError,
+  URL,
+  URLSearchParams,
+  json,
+  rawJson,
+  text,
+  binary,
+  MAX_RECIPIENTS,
+  SwitchboardError,
+};

@@ -31,7 +31,6 @@ except ImportError:
     ) from None
 
 from componentize_py_types import Err as _Err
-from componentize_py_types import Ok as _Ok
 
 from ._data import dumps as _dumps
 from ._data import loads as _loads
@@ -370,7 +369,10 @@ def _write_body(outgoing_body, data):
                 stream.blocking_write_and_flush(bytes(view[start:start + WRITE_CHUNK]))
             except _Err as e:
                 raise HttpError(f"writing the body failed: {_stream_error(e.value)}") from None
-    _wasi.OutgoingBody.finish(outgoing_body, None)
+    try:
+        _wasi.OutgoingBody.finish(outgoing_body, None)
+    except _Err as e:
+        raise _http_error("finishing the body", e.value) from None
 
 
 def _stream_error(error):

@@ -28,8 +28,9 @@
 //! 6. [`auth`]: who a request belongs to;
 //! 7. [`context`]: the services the triggers share;
 //! 8. [`socket`]: the WebSocket trigger;
-//! 9. [`server`]: listeners, routes, admin, shutdown;
-//! 10. [`cli`]: the `switchboard` command.
+//! 9. [`http`]: the HTTP trigger (`api/` handlers) and the send API;
+//! 10. [`server`]: listeners, routes, admin, shutdown;
+//! 11. [`cli`]: the `switchboard` command.
 
 /// The loaded app: routes, logging hooks, hot reload, check.
 pub mod app;
@@ -43,6 +44,8 @@ pub mod cli;
 pub mod context;
 /// The browser-facing edge: origins, client IPs, caps and rate limits.
 pub mod edge;
+/// The HTTP trigger: `api/` handlers and the server send API.
+pub mod http;
 /// The engine, calls under limits, and the host imports.
 pub mod runtime;
 /// Listeners, routes, admin and shutdown.

@@ -1,4 +1,4 @@
-//! Write [Switchboard](https://example.invalid) WebSocket handlers in Rust.
+//! Write [Switchboard](https://example.invalid) WebSocket and HTTP handlers in Rust.
 //!
 //! A handler is a plain function. The `#[handler]` attribute exports it as
 //! the component's `handle`, and declares how frames are decoded:
@@ -39,11 +39,37 @@
 //! # fn main() {}
 //! ```
 //!
+//! `#[http_handler]` exports a function from [`http::Request`] to
+//! [`http::Response`] as an `api/` handler, a standard
+//! `wasi:http/incoming-handler` component; [`http::fetch`] makes outbound
+//! requests:
+//!
+//! ```no_run
+//! use switchboard_guest::http::{self, Request, Response};
+//! use switchboard_guest::{Error, context, http_handler, json};
+//!
+//! #[http_handler]
+//! fn handle(req: Request) -> Result<Response, Error> {
+//!     let upstream = http::get("http://127.0.0.1:8000/status")?;
+//!     Ok(Response::json(&json!({
+//!         "path": req.path(),
+//!         "user": context::user().map(|u| u.id),
+//!         "upstream": upstream.status,
+//!     })))
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! [`context`] tells any kind of component, socket handlers included, the
+//! user the call acts for and the route's params.
+//!
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.
 
+pub mod context;
 mod error;
 mod hooks;
+pub mod http;
 mod message;
 pub mod socket;
 pub mod store;
@@ -52,7 +78,9 @@ pub use error::Error;
 pub use hooks::{HookMode, HookModes, Logging, Presence, SentMessage};
 pub use message::{Data, HttpRequest, Message, Request, User};
 pub use serde_json::{self, Value, json};
-pub use switchboard_guest_macros::{authenticate, export_logging, export_presence, handler};
+pub use switchboard_guest_macros::{
+    authenticate, export_logging, export_presence, handler, http_handler,
+};
 
 /// The raw WIT bindings of the host's imports. Most code never needs them.
 pub mod wit {
@@ -62,12 +90,22 @@ pub mod wit {
             world: "switchboard:socket/imports",
         });
     }
-    pub use bindings::switchboard::socket::{socket, store, types};
+    pub use bindings::switchboard::socket::{context, socket, store, types};
 }
 
 #[doc(hidden)]
 pub mod __private {
+    pub use wasip2;
     pub use wit_bindgen;
+
+    /// Serves one `wasi:http` request with an `#[http_handler]` function.
+    pub fn serve_http<R: crate::http::IntoResponse>(
+        request: wasip2::http::types::IncomingRequest,
+        response_out: wasip2::http::types::ResponseOutparam,
+        handler: impl FnOnce(crate::http::Request) -> R,
+    ) {
+        crate::http::serve(request, response_out, |req| handler(req).into_response())
+    }
 
     use crate::{HttpRequest, Logging, Request, SentMessage, User, wit};
     use std::fmt::Display;

@@ -93,7 +93,7 @@ impl User {
         self
     }
 
-    fn from_wit(user: wit::User) -> Self {
+    pub(crate) fn from_wit(user: wit::User) -> Self {
         User {
             id: user.id,
             claims: user.claims.and_then(|c| serde_json::from_str(&c).ok()),

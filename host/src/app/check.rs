@@ -2,13 +2,14 @@
 //! contract, without serving, and reports what it found.
 
 use super::App;
+use super::paths::PathRoute;
 use super::routing::Route;
 use crate::runtime::Runtime;
 use crate::settings::CallLimits;
 use std::fmt;
 use std::path::Path;
 
-/// One row per file under `socket/`.
+/// One row per file under `socket/` and `api/`.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub file: String,
@@ -71,6 +72,13 @@ pub async fn check(app_dir: &Path) -> anyhow::Result<Report> {
 }
 
 fn route_name(file: &str) -> String {
+    if let Some(relative) = file.strip_prefix("api/") {
+        return match PathRoute::parse(Path::new(relative)) {
+            Ok(Some(route)) => route.pattern(),
+            Ok(None) => "(not a route)".into(),
+            Err(_) => "-".into(),
+        };
+    }
     match Route::parse(Path::new(file)) {
         Ok(Some(route)) => route.name,
         Ok(None) => "(middleware)".into(),

@@ -1,6 +1,7 @@
-//! An app: the components found under its `socket/` folder, its route
-//! table, its logging hooks, and the components that authenticate
-//! connections and hear presence. `routing` maps files to routes,
+//! An app: the components found under its `socket/` and `api/` folders,
+//! its route tables, its logging hooks, and the components that
+//! authenticate connections and hear presence. `routing` maps `socket/`
+//! files to message routes and `paths` maps `api/` files to URL paths,
 //! `logging` resolves and runs the logging hooks, `reload` swaps in a new
 //! app while serving, and `check` reports on one without serving.
 //!
@@ -8,11 +9,13 @@
 
 pub mod check;
 pub mod logging;
+pub mod paths;
 pub mod reload;
 pub mod routing;
 
 use crate::runtime::{Component, Runtime, content_hash};
 use logging::RouteHooks;
+use paths::{PathRoute, PathTable};
 use routing::{Route, RouteTable};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,8 @@ use std::sync::Arc;
 /// so each message is routed entirely by one version.
 pub struct App {
     pub routes: RouteTable<Routed>,
+    /// The `api/` handlers, by URL path.
+    pub api: PathTable<Arc<Component>>,
     /// `socket/index.wasm` if it exports `authenticate`, else
     /// `socket/_middleware.wasm` if that does.
     pub authenticator: Option<Arc<Component>>,
@@ -30,7 +35,8 @@ pub struct App {
     /// Logging hooks for what is not a handler's doing: unmatched
     /// messages, presence hooks, authentication.
     pub root_hooks: RouteHooks,
-    /// Every loaded component, by file path relative to `socket/`.
+    /// Every loaded component, by file path relative to `socket/`, or
+    /// relative to the app as `api/...` for HTTP handlers.
     pub components: BTreeMap<String, Arc<Component>>,
     /// Files that could not be loaded (a previous version may be serving).
     pub problems: Vec<Problem>,
@@ -55,6 +61,7 @@ impl App {
     pub fn empty() -> App {
         App {
             routes: RouteTable::new(Vec::new()),
+            api: PathTable::new(Vec::new()),
             authenticator: None,
             presence: None,
             root_hooks: RouteHooks::default(),
@@ -63,13 +70,14 @@ impl App {
         }
     }
 
-    /// Loads every `.wasm` under `app_dir/socket`. A file that fails to
-    /// load is logged and left out; the rest are served.
+    /// Loads every `.wasm` under `app_dir/socket` and `app_dir/api`. A
+    /// file that fails to load is logged and left out; the rest are
+    /// served.
     pub async fn load(app_dir: &Path, runtime: &Arc<Runtime>) -> anyhow::Result<App> {
         Self::reload(app_dir, runtime, &App::empty()).await
     }
 
-    /// Builds the app anew from `app_dir/socket`. Components whose bytes
+    /// Builds the app anew from `app_dir`. Components whose bytes
     /// did not change are reused from `previous`; a file that fails to load
     /// keeps its version from `previous`, if it had one.
     pub async fn reload(
@@ -77,21 +85,37 @@ impl App {
         runtime: &Arc<Runtime>,
         previous: &App,
     ) -> anyhow::Result<App> {
-        let socket_dir = app_dir.join("socket");
+        let (socket_dir, api_dir) = (app_dir.join("socket"), app_dir.join("api"));
         anyhow::ensure!(
-            socket_dir.is_dir(),
-            "{} has no socket/ folder; put the app's .wasm components there (or run `switchboard build` first)",
+            socket_dir.is_dir() || api_dir.is_dir(),
+            "{} has no socket/ or api/ folder; put the app's .wasm components there (or run `switchboard build` first)",
             app_dir.display()
         );
+        // (name, path): socket files by their path under socket/, HTTP
+        // handlers as api/....
         let mut files = Vec::new();
-        list_wasm(&socket_dir, &socket_dir, &mut files)?;
+        if socket_dir.is_dir() {
+            let mut found = Vec::new();
+            list_wasm(&socket_dir, &socket_dir, &mut found)?;
+            files.extend(found.into_iter().map(|relative| {
+                let name = relative.to_string_lossy().replace('\\', "/");
+                (name, socket_dir.join(relative))
+            }));
+        }
+        if api_dir.is_dir() {
+            let mut found = Vec::new();
+            list_wasm(app_dir, &api_dir, &mut found)?;
+            files.extend(found.into_iter().map(|relative| {
+                let name = relative.to_string_lossy().replace('\\', "/");
+                (name, app_dir.join(relative))
+            }));
+        }
         files.sort();
 
         let mut components = BTreeMap::new();
         let mut problems = Vec::new();
-        for relative in files {
-            let name = relative.to_string_lossy().replace('\\', "/");
-            match Route::parse(&relative) {
+        for (name, path) in files {
+            match parse_route(&name) {
                 Err(err) => {
                     let problem = Problem::new(&name, err.reason);
                     problem.log("cannot serve component");
@@ -100,7 +124,7 @@ impl App {
                 Ok(None) if !is_middleware(&name) => {}
                 Ok(_) => {
                     let old = previous.components.get(&name);
-                    match load_if_changed(runtime, &socket_dir, &name, old).await {
+                    match load_if_changed(runtime, &path, &name, old).await {
                         Ok(component) => {
                             components.insert(name, component);
                         }
@@ -130,7 +154,29 @@ impl App {
     /// Derives the route table, middleware and hooks from the components.
     fn assemble(components: BTreeMap<String, Arc<Component>>, mut problems: Vec<Problem>) -> App {
         let mut routes = Vec::new();
+        let mut api: Vec<(PathRoute, Arc<Component>)> = Vec::new();
         for (name, component) in &components {
+            if let Some(relative) = name.strip_prefix("api/") {
+                let Ok(Some(route)) = PathRoute::parse(Path::new(relative)) else {
+                    continue;
+                };
+                let problem = if !component.exports.http {
+                    Some("exports no `wasi:http/incoming-handler`, so it cannot serve its path".into())
+                } else {
+                    api.iter()
+                        .find(|(other, _)| other.overlaps(&route))
+                        .map(|(other, _)| format!("serves the same paths as api/{}.wasm", other.name))
+                };
+                match problem {
+                    Some(reason) => {
+                        let problem = Problem::new(name, reason);
+                        problem.log("cannot serve component");
+                        problems.push(problem);
+                    }
+                    None => api.push((route, component.clone())),
+                }
+                continue;
+            }
             let Ok(Some(route)) = Route::parse(Path::new(name)) else {
                 continue;
             };
@@ -154,6 +200,7 @@ impl App {
         };
         App {
             routes: RouteTable::new(routes),
+            api: PathTable::new(api),
             authenticator: root(|c| c.exports.authenticate),
             presence: root(|c| c.exports.presence),
             root_hooks: RouteHooks::resolve(&chain(&components, "index.wasm")),
@@ -194,6 +241,15 @@ impl Problem {
     }
 }
 
+/// The route of a file, by its app-relative name: `api/...` by URL path,
+/// the rest by message fields. `Ok(None)` for files that serve no route.
+fn parse_route(name: &str) -> Result<Option<()>, routing::RouteError> {
+    match name.strip_prefix("api/") {
+        Some(relative) => PathRoute::parse(Path::new(relative)).map(|r| r.map(drop)),
+        None => Route::parse(Path::new(name)).map(|r| r.map(drop)),
+    }
+}
+
 /// `_middleware.wasm` in any folder is loaded for its hooks.
 fn is_middleware(name: &str) -> bool {
     name == "_middleware.wasm" || name.ends_with("/_middleware.wasm")
@@ -203,11 +259,11 @@ fn is_middleware(name: &str) -> bool {
 /// freshly loaded one. Errors are reasons to log.
 async fn load_if_changed(
     runtime: &Arc<Runtime>,
-    socket_dir: &Path,
+    path: &Path,
     name: &str,
     old: Option<&Arc<Component>>,
 ) -> Result<Arc<Component>, String> {
-    let wasm = tokio::fs::read(socket_dir.join(name))
+    let wasm = tokio::fs::read(path)
         .await
         .map_err(|err| format!("cannot read the file: {err}"))?;
     if let Some(old) = old

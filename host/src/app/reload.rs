@@ -1,4 +1,4 @@
-//! Hot reload: watches the app's `socket/` folder and swaps in a new
+//! Hot reload: watches the app's `socket/` and `api/` folders and swaps in a new
 //! [`App`] when components appear, change or disappear, without
 //! restarting or dropping connections.
 //!
@@ -38,9 +38,14 @@ pub struct Reloader {
     pub current: Arc<ArcSwap<App>>,
 }
 
-/// Starts watching `socket/` and reloading into `reloader.current`.
+/// Starts watching `socket/` and `api/` and reloading into
+/// `reloader.current`. (A folder created after startup is not watched.)
 pub fn watch(reloader: Reloader) -> anyhow::Result<HotReload> {
-    let socket_dir = reloader.app_dir.join("socket");
+    let dirs: Vec<_> = ["socket", "api"]
+        .iter()
+        .map(|dir| reloader.app_dir.join(dir))
+        .filter(|dir| dir.is_dir())
+        .collect();
     let (events, rx) = mpsc::unbounded_channel();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
@@ -48,10 +53,12 @@ pub fn watch(reloader: Reloader) -> anyhow::Result<HotReload> {
                 let _ = events.send(());
             }
             Ok(_) => {}
-            Err(err) => tracing::warn!("watching socket/: {err}"),
+            Err(err) => tracing::warn!("watching the app's components: {err}"),
         })?;
-    watcher.watch(&socket_dir, RecursiveMode::Recursive)?;
-    tracing::info!(dir = %socket_dir.display(), "watching for component changes");
+    for dir in &dirs {
+        watcher.watch(dir, RecursiveMode::Recursive)?;
+        tracing::info!(dir = %dir.display(), "watching for component changes");
+    }
     tokio::spawn(reload_loop(reloader, rx));
     Ok(HotReload { _watcher: watcher })
 }

@@ -1,6 +1,7 @@
 //! The browser-facing edge, shared by the triggers that take requests
-//! from the web (sockets now, HTTP routes later): which pages may open a
-//! socket ([`origin`]), who the client is behind trusted proxies
+//! from the web (sockets and `api/` routes): which pages may open a
+//! socket or make a state-changing request with cookies ([`origin`]) and
+//! the CORS answers that follow from it, who the client is behind trusted proxies
 //! ([`client`]), and the caps on connections, request heads and message
 //! rates ([`limits`]). Built once from the settings; the services of
 //! `context` hold it.
@@ -12,7 +13,7 @@ pub mod limits;
 pub mod origin;
 
 use crate::settings;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use client::TrustedProxies;
 use limits::{ConnectionCaps, HeadLimits, MessageRate, Slot};
@@ -129,6 +130,77 @@ impl Edge {
                 reason: "origin not allowed".to_owned(),
             }),
         }
+    }
+}
+
+/// Methods a cross-site page may not use with its visitor's cookies unless
+/// its origin is allowed; what else a page can send (GET, HEAD) must not
+/// change state.
+fn changes_state(method: &Method) -> bool {
+    [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method)
+}
+
+impl Edge {
+    /// 403 for a state-changing HTTP request that carries cookies from a
+    /// page whose origin is not allowed (cross-site request forgery).
+    pub fn check_request(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refused> {
+        if changes_state(method) && headers.contains_key(header::COOKIE) {
+            self.check_origin(headers)?;
+        }
+        Ok(())
+    }
+
+    /// The CORS headers for a request from another site that
+    /// `allowed-origins` grants; none for same-site and non-browser
+    /// requests. Listed origins may send credentials; with `*`, any site
+    /// may call but without them.
+    pub fn cors_headers(&self, headers: &HeaderMap) -> HeaderMap {
+        let mut cors = HeaderMap::new();
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return cors;
+        };
+        let Ok(text) = origin.to_str() else {
+            return cors;
+        };
+        cors.insert(header::VARY, HeaderValue::from_static("Origin"));
+        match &self.origins {
+            OriginPolicy::Any => {
+                cors.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            }
+            listed if listed.grants(text) => {
+                cors.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+                cors.insert(
+                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                    HeaderValue::from_static("true"),
+                );
+            }
+            // The server's own pages need no CORS; other sites get none.
+            _ => {}
+        }
+        cors
+    }
+
+    /// The answer to a CORS preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`): 204 with what may be sent, or 403
+    /// for an origin that is not allowed.
+    pub fn preflight(&self, headers: &HeaderMap) -> Response {
+        let mut cors = self.cors_headers(headers);
+        let origin = text(headers, header::ORIGIN);
+        let granted = cors.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            || self.origins.allows(origin, text(headers, header::HOST));
+        if !granted {
+            let refused = Refused::new(StatusCode::FORBIDDEN, "origin not allowed");
+            return (cors, refused).into_response();
+        }
+        cors.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"),
+        );
+        if let Some(asked) = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            cors.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+        }
+        cors.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        (StatusCode::NO_CONTENT, cors).into_response()
     }
 }
 

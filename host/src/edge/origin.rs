@@ -74,6 +74,18 @@ impl OriginPolicy {
     }
 }
 
+impl OriginPolicy {
+    /// Whether pages of `origin`, another site, may call the HTTP routes
+    /// with CORS: it matches a pattern, or the check is off (`*`).
+    pub fn grants(&self, origin: &str) -> bool {
+        match self {
+            OriginPolicy::Any => true,
+            OriginPolicy::Listed(patterns) => Origin::parse(origin)
+                .is_some_and(|origin| patterns.iter().any(|pattern| pattern.matches(&origin))),
+        }
+    }
+}
+
 impl Pattern {
     fn parse(text: &str) -> Result<Pattern, EdgeError> {
         let bad = |why: &str| EdgeError::Origin(text.to_owned(), why.to_owned());

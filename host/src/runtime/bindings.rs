@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::switchboard::socket::{authenticate, handler, logging, presence};
-pub use switchboard::socket::{socket, store, types};
+pub use switchboard::socket::{context, socket, store, types};

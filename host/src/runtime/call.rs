@@ -4,12 +4,14 @@
 use super::bindings::types::SentMessage;
 use super::component::Component;
 use super::scope::CallScope;
+use super::outbound::OutboundGate;
 use super::{Runtime, guest_log};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// What a call left behind besides its result.
 #[derive(Debug, Default)]
@@ -49,6 +51,8 @@ pub struct CallState {
     /// Per-call caps on stdout and stderr: bytes, lines.
     output_cap: (usize, usize),
     table: ResourceTable,
+    http: WasiHttpCtx,
+    outbound: OutboundGate,
     memory: MemoryCap,
     pub(super) scope: CallScope,
     pub(super) sent: Vec<SentMessage>,
@@ -97,6 +101,16 @@ impl WasiView for CallState {
         WasiCtxView {
             ctx,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
         }
     }
 }
@@ -175,6 +189,11 @@ impl Runtime {
             name: component.name.clone(),
             output_cap: (limits.guest_output_bytes, limits.guest_output_lines),
             table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            outbound: OutboundGate::new(
+                self.allowed_hosts.clone(),
+                limits.max_outbound_requests_per_call,
+            ),
             memory: MemoryCap {
                 max: limits.memory_bytes(),
                 denied: false,

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use wasmtime::component::{InstancePre, types::ComponentItem};
+use wasmtime_wasi_http::p2::bindings::ProxyIndices;
 
 /// The name of an interface of the WIT package this host implements.
 macro_rules! interface {
@@ -23,6 +24,8 @@ const HANDLER: &str = interface!("handler");
 const AUTHENTICATE: &str = interface!("authenticate");
 const PRESENCE: &str = interface!("presence");
 const LOGGING: &str = interface!("logging");
+/// The standard export of `api/` handlers; any 0.2.x version links.
+const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
 
 /// Which of the host's interfaces a component exports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +34,8 @@ pub struct Exports {
     pub authenticate: bool,
     pub presence: bool,
     pub logging: bool,
+    /// `wasi:http/incoming-handler`: an `api/` handler.
+    pub http: bool,
 }
 
 impl Exports {
@@ -47,6 +52,9 @@ impl Exports {
         }
         if self.logging {
             names.push("logging");
+        }
+        if self.http {
+            names.push("wasi:http/incoming-handler");
         }
         names
     }
@@ -100,6 +108,7 @@ pub struct Component {
     pub(super) authenticate: Option<authenticate::GuestIndices>,
     pub(super) presence: Option<presence::GuestIndices>,
     pub(super) logging: Option<logging::GuestIndices>,
+    pub(super) http: Option<ProxyIndices>,
 }
 
 impl Component {
@@ -130,6 +139,13 @@ impl Component {
             indices: self.logging.as_ref(),
         }
     }
+
+    pub(super) fn http(&self) -> Export<'_, ProxyIndices> {
+        Export {
+            name: "wasi:http/incoming-handler",
+            indices: self.http.as_ref(),
+        }
+    }
 }
 
 /// Why a `.wasm` file cannot be served.
@@ -143,7 +159,9 @@ pub enum LoadError {
     Link(String),
     #[error("exports `{0}` with a signature this host does not understand: {1}")]
     WrongExport(&'static str, String),
-    #[error("exports none of `{HANDLER}`, `{AUTHENTICATE}`, `{PRESENCE}` or `{LOGGING}`")]
+    #[error(
+        "exports none of `{HANDLER}`, `{AUTHENTICATE}`, `{PRESENCE}`, `{LOGGING}` or `wasi:http/incoming-handler@0.2.x`"
+    )]
     NoExports,
     #[error("its `config` call failed: {0}")]
     Config(CallError),
@@ -196,11 +214,19 @@ impl Runtime {
         })?;
         let presence = indices(&exported, PRESENCE, || presence::GuestIndices::new(&pre))?;
         let logging = indices(&exported, LOGGING, || logging::GuestIndices::new(&pre))?;
+        let http = match exported.iter().find(|name| name.starts_with(INCOMING_HANDLER)) {
+            Some(name) => Some(
+                ProxyIndices::new(&pre)
+                    .map_err(|err| LoadError::WrongExport("wasi:http/incoming-handler", format!("{name}: {err:#}")))?,
+            ),
+            None => None,
+        };
         let exports = Exports {
             handler: handler.is_some(),
             authenticate: authenticate.is_some(),
             presence: presence.is_some(),
             logging: logging.is_some(),
+            http: http.is_some(),
         };
         if exports == Exports::default() {
             return Err(LoadError::NoExports);
@@ -219,6 +245,7 @@ impl Runtime {
             authenticate,
             presence,
             logging,
+            http,
         };
         if exports.handler {
             component.options = self.read_options(&component).await?;

@@ -12,6 +12,7 @@ use super::scope::CallScope;
 use std::time::Duration;
 use wasmtime::Store;
 use wasmtime::component::Instance;
+use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyIndices};
 
 /// What an export returns, as the host sees it: a guest's own
 /// `err(reason)` becomes [`CallError::Guest`].
@@ -74,6 +75,13 @@ macro_rules! indices {
 }
 
 indices!(handler, authenticate, presence, logging);
+
+impl Indices for ProxyIndices {
+    type Guest = Proxy;
+    fn load(&self, store: &mut Store<CallState>, instance: &Instance) -> wasmtime::Result<Proxy> {
+        ProxyIndices::load(self, store, instance)
+    }
+}
 
 impl Runtime {
     /// Calls one export: `f` gets the store and the export of a fresh

@@ -10,8 +10,11 @@ pub mod bindings;
 mod cache;
 mod call;
 mod component;
+mod context_api;
 mod exports;
 mod guest_log;
+mod http;
+mod outbound;
 mod scope;
 mod socket_api;
 mod store_api;
@@ -19,7 +22,9 @@ mod store_api;
 pub use cache::content_hash;
 pub use call::{CallError, CallRecord};
 pub use component::{Component, Exports, HandlerOptions, LoadError};
-pub use scope::CallScope;
+pub use http::HttpResponse;
+pub use outbound::{AllowedHosts, PatternError};
+pub use scope::{CallScope, Trigger};
 pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};
 
 use crate::settings::CallLimits;
@@ -59,34 +64,48 @@ pub struct Runtime {
     /// Whether calls run with fuel and an epoch deadline; always, except
     /// in the per-call benchmark's baseline.
     metered: bool,
+    /// Where components may send HTTP requests.
+    allowed_hosts: Arc<AllowedHosts>,
 }
 
 impl Runtime {
     /// Builds the engine and starts its epoch ticker.
     pub fn new(limits: CallLimits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
-        Self::build(limits, cache_dir, true)
+        Self::build(limits, cache_dir, true, AllowedHosts::default())
+    }
+
+    /// A runtime whose components may send HTTP requests to `allowed`.
+    pub fn with_outbound(
+        limits: CallLimits,
+        cache_dir: Option<PathBuf>,
+        allowed: AllowedHosts,
+    ) -> anyhow::Result<Arc<Self>> {
+        Self::build(limits, cache_dir, true, allowed)
     }
 
     /// A runtime whose calls have no fuel and no deadline: a guest that
     /// loops runs forever. Only for measuring what metering costs.
     #[doc(hidden)]
     pub fn unmetered(limits: CallLimits) -> anyhow::Result<Arc<Self>> {
-        Self::build(limits, None, false)
+        Self::build(limits, None, false, AllowedHosts::default())
     }
 
     fn build(
         limits: CallLimits,
         cache_dir: Option<PathBuf>,
         metered: bool,
+        allowed_hosts: AllowedHosts,
     ) -> anyhow::Result<Arc<Self>> {
         let mut config = engine_config(&limits);
         config.consume_fuel(metered).epoch_interruption(metered);
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         bindings::socket::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        bindings::context::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         if metered {
             spawn_epoch_ticker(&engine);
         }
@@ -99,6 +118,7 @@ impl Runtime {
             cache,
             slots,
             metered,
+            allowed_hosts: Arc::new(allowed_hosts),
         }))
     }
 

@@ -2,8 +2,19 @@
 
 use crate::backend::limits::{LimitedStore, StoreLimits};
 use crate::backend::null::{NullHub, NullStore};
+use super::bindings::types::User;
 use crate::backend::{ConnectionId, Hub, Outbound, Peer};
 use std::sync::Arc;
+
+/// What started a call, as far as its `send` cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Trigger {
+    /// A socket message, or a hook about a connection or a user.
+    #[default]
+    Socket,
+    /// An `api/` HTTP request.
+    Http,
+}
 
 /// `send` goes to `user` on every device, or to `connection` alone when
 /// there is no user. Replies to `connection` (anonymous `send`, error
@@ -16,6 +27,11 @@ pub struct CallScope {
     /// The connection the call came from, if any.
     pub connection: Option<Peer>,
     pub user: Option<String>,
+    /// The user as the `context` import gives it, with their claims.
+    pub caller: Option<Arc<User>>,
+    /// The route's params, for the `context` import.
+    pub params: Vec<(String, String)>,
+    pub trigger: Trigger,
     /// Keep a copy of each message sent, for `on-message-sent` hooks.
     pub record_sent: bool,
 }
@@ -28,6 +44,9 @@ impl CallScope {
             store,
             connection: None,
             user: None,
+            caller: None,
+            params: Vec::new(),
+            trigger: Trigger::Socket,
             record_sent: false,
         }
     }
@@ -40,16 +59,36 @@ impl CallScope {
         CallScope::new(Arc::new(NullHub), store)
     }
 
-    /// Acts for this connection and its user, if any.
-    pub fn for_connection(mut self, connection: Peer) -> Self {
+    /// Acts for this connection and its user, if any, whose record (with
+    /// claims) is `caller`.
+    pub fn for_connection(mut self, connection: Peer, caller: Option<Arc<User>>) -> Self {
         self.user = connection.user.clone();
         self.connection = Some(connection);
+        self.caller = caller;
         self
     }
 
     /// Acts for this user, on none of their connections in particular.
     pub fn for_user(mut self, user: String) -> Self {
+        self.caller = Some(Arc::new(User {
+            id: user.clone(),
+            claims: None,
+            expires_at: None,
+        }));
         self.user = Some(user);
+        self
+    }
+
+    /// Acts for the user of an HTTP request, or no one.
+    pub fn for_request(mut self, caller: Option<User>) -> Self {
+        self.trigger = Trigger::Http;
+        self.user = caller.as_ref().map(|user| user.id.clone());
+        self.caller = caller.map(Arc::new);
+        self
+    }
+
+    pub fn with_params(mut self, params: Vec<(String, String)>) -> Self {
+        self.params = params;
         self
     }
 

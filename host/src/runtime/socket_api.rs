@@ -5,6 +5,7 @@
 use super::bindings::socket::Host;
 use super::bindings::types::{self, Data, SentMessage};
 use super::call::CallState;
+use super::scope::Trigger;
 use crate::backend::Outbound;
 
 /// The most users one `send-to` call may name.
@@ -65,9 +66,12 @@ impl Host for CallState {
             self.scope.reply(outbound);
             (Some(connection), None)
         } else {
-            return Ok(Err(
-                "send: this call has no connection or user to reply to".into()
-            ));
+            return Ok(Err(match self.scope.trigger {
+                Trigger::Http => "send: this HTTP request has no authenticated user to send to; \
+                    authenticate it, or name users with send-to"
+                    .into(),
+                Trigger::Socket => "send: this call has no connection or user to reply to".into(),
+            }));
         };
         if let Some(data) = kept {
             let sent = SentMessage {

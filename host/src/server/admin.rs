@@ -1,13 +1,15 @@
 //! Read-only admin routes, served on their own listener (off unless
 //! `--admin ADDR` is given; bind it to a loopback address).
 //!
-//! `GET /_switchboard/components` lists the loaded components:
+//! `GET /_switchboard/components` lists the loaded components (an `api/`
+//! handler's route is its URL path, such as `/api/users/:id`):
 //!
 //! ```json
 //! [{"file": "index.wasm", "route": "index", "hash": "…", "loadedAt": 1764240000.5,
 //!   "exports": ["handler"], "config": {"dataType": "json", "timeoutSeconds": null}}]
 //! ```
 
+use crate::app::paths::PathRoute;
 use crate::app::routing::Route;
 use crate::context::Services;
 use axum::extract::State;
@@ -31,7 +33,13 @@ async fn components(State(services): State<Arc<Services>>) -> Json<Value> {
         .components
         .iter()
         .map(|(file, component)| {
-            let route = Route::parse(Path::new(file)).ok().flatten().map(|r| r.name);
+            let route = match file.strip_prefix("api/") {
+                Some(relative) => PathRoute::parse(Path::new(relative))
+                    .ok()
+                    .flatten()
+                    .map(|r| r.pattern()),
+                None => Route::parse(Path::new(file)).ok().flatten().map(|r| r.name),
+            };
             let loaded_at = component
                 .loaded_at
                 .duration_since(UNIX_EPOCH)

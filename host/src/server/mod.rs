@@ -13,7 +13,7 @@ use crate::backend::limits::LimitedStore;
 use crate::backend::{NodeId, PresenceEvents};
 use crate::context::{Backends, Services};
 use crate::edge::Edge;
-use crate::runtime::Runtime;
+use crate::runtime::{AllowedHosts, Runtime};
 use crate::settings::Settings;
 use crate::socket::connection::Lifecycle;
 use crate::socket::presence;
@@ -49,11 +49,12 @@ impl Server {
         backends: Backends,
     ) -> anyhow::Result<Server> {
         let app_dir = app_dir.into();
-        let runtime = Runtime::new(settings.limits.clone(), settings.cache_dir())?;
+        let allowed = AllowedHosts::new(&settings.http.allowed_outbound_hosts)?;
+        let runtime = Runtime::with_outbound(settings.limits.clone(), settings.cache_dir(), allowed)?;
         let app = App::load(&app_dir, &runtime).await?;
-        if app.routes.is_empty() {
+        if app.routes.is_empty() && app.api.is_empty() {
             tracing::warn!(
-                "no handlers in {}/socket; every message will get an error",
+                "no handlers in {}/socket or api/; every message will get an error",
                 app_dir.display()
             );
         }

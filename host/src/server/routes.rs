@@ -5,10 +5,11 @@ use crate::socket::connection::Lifecycle;
 use crate::socket::upgrade;
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
+use crate::http::{self, send};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{any, get, post};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -18,12 +19,20 @@ struct RouterState {
     lifecycle: Lifecycle,
 }
 
-/// `/socket`, `/healthz`, and the app's `public/` folder if it has one.
+/// `/socket`, `/api/...`, the send API, `/healthz`, and the app's
+/// `public/` folder if it has one.
 pub fn router(services: Arc<Services>, lifecycle: Lifecycle) -> Router {
     let public = services.app_dir.join("public");
+    let send_api = Router::new()
+        .route("/_switchboard/send", post(send::send))
+        .route("/_switchboard/online", get(send::online))
+        .with_state(services.clone());
     let mut router = Router::new()
         .route("/socket", get(socket))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/api", any(api))
+        .route("/api/{*rest}", any(api))
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(send_api);
     if public.is_dir() {
         router = router.fallback_service(tower_http::services::ServeDir::new(public));
     }
@@ -48,4 +57,12 @@ async fn socket(
         headers,
     };
     upgrade::upgrade(state.services, state.lifecycle, ws, request).await
+}
+
+async fn api(
+    State(state): State<RouterState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    http::api::serve(state.services, peer, request).await
 }

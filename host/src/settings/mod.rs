@@ -165,6 +165,9 @@ sections! {
         guest_output_bytes: usize = 64 << 10;
         /// Lines of stdout and stderr one call may write to the log.
         guest_output_lines: usize = 100;
+        /// Outbound HTTP requests one call may make; past it, they are
+        /// denied.
+        max_outbound_requests_per_call: u32 = 20;
     }
 
     /// The `store` import's caps (keys are at most 256 bytes and values
@@ -227,6 +230,24 @@ sections! {
         max_cookie_bytes: usize = 8 << 10;
     }
 
+    /// HTTP: the `api/` handlers, the server send API, and requests
+    /// components make.
+    ["http" Http, prefix ""] {
+        /// Largest request body an `api/` handler is given, in bytes; past
+        /// it, the request gets 413.
+        max_body_bytes: usize = 1 << 20;
+        /// Largest response body an `api/` handler may answer with, in
+        /// bytes; past it, the handler is stopped and the client gets 500.
+        max_response_bytes: usize = 8 << 20;
+        /// Bearer key of the server send API (`POST /_switchboard/send`,
+        /// `GET /_switchboard/online`); the API is off while unset.
+        api_key: Option<String> = None, flag = "api-key";
+        /// Where components may send HTTP requests, as `scheme://host[:port]`
+        /// patterns (`https://api.example.com`, `http://127.0.0.1:*`,
+        /// `https://*.example.com`); everything else is denied.
+        allowed_outbound_hosts: Vec<String> = Vec::new(), flag = "allowed-outbound-hosts";
+    }
+
     /// Built-in JWT authentication, used when no component exports
     /// `authenticate`. Give at most one of `secret`, `public-key`, `jwks`,
     /// `jwks-url`.
@@ -272,6 +293,7 @@ pub struct Settings {
     pub components: Components,
     pub jwt: Jwt,
     pub edge: Edge,
+    pub http: Http,
     /// Answer with the benchmark's native handlers instead of calling
     /// components (`--bench-native-handlers`, bench builds only).
     #[cfg(feature = "bench-native")]
@@ -290,6 +312,7 @@ impl Settings {
             Components::specs(),
             Jwt::specs(),
             Edge::specs(),
+            Http::specs(),
         ]
         .concat()
     }
@@ -310,11 +333,14 @@ impl Settings {
     }
 
     /// What `--print-config` shows: these settings as a config file, the
-    /// JWT secret masked.
+    /// JWT secret and the API key masked.
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
         if shown.jwt.secret.is_some() {
             shown.jwt.secret = Some("<redacted>".into());
+        }
+        if shown.http.api_key.is_some() {
+            shown.http.api_key = Some("<redacted>".into());
         }
         toml::to_string_pretty(&shown).expect("settings serialize")
     }

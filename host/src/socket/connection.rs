@@ -77,8 +77,9 @@ pub async fn register(
     };
     services.hub.join(peer.clone()).await?;
     let expiry = expiry(&services.settings, user.as_ref());
+    let user = user.map(Arc::new);
     let caller = Caller {
-        scope: services.scope().for_connection(peer),
+        scope: services.scope().for_connection(peer, user.clone()),
         user,
     };
     Ok(Registration {

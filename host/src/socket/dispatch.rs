@@ -16,7 +16,7 @@ use tracing::Instrument;
 /// Built once, when the connection registers.
 pub struct Caller {
     pub scope: CallScope,
-    pub user: Option<User>,
+    pub user: Option<Arc<User>>,
 }
 
 impl Caller {
@@ -57,11 +57,13 @@ pub async fn handle_frame(services: &Arc<Services>, caller: &Caller, frame: Fram
         connection: connection.unwrap_or_default(),
         data,
         request_id: services.node.next_id('r'),
-        user: caller.user.clone(),
+        user: caller.user.as_deref().cloned(),
         params,
     };
     let span = tracing::info_span!("call", route = %route, request = %request.request_id);
-    let scope = scope.clone().recording_sent(hooks.records_sent());
+    let scope = (scope.clone())
+        .recording_sent(hooks.records_sent())
+        .with_params(request.params.clone());
     async {
         logging::message_received(runtime, hooks, &scope, &route.name, &request).await;
         let (result, record) = call(services, component, scope.clone(), &request).await;

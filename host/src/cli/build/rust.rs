@@ -1,7 +1,9 @@
 //! Rust guests: the app's Cargo workspace of guest crates
 //! (`crate-type = ["cdylib"]`), built for `wasm32-wasip2`. Each crate's
 //! component lands at `socket/<route>.wasm`, where `<route>` is
-//! `[package.metadata.switchboard] route`, or else the crate's folder name.
+//! `[package.metadata.switchboard] route`, or else the crate's folder name;
+//! a route that starts with `api/` (an HTTP handler) lands at
+//! `api/....wasm` instead.
 //!
 //! Apps that share a `--target-dir` need distinct crate names: Cargo copies
 //! each crate's output to one file per name in that directory.
@@ -141,10 +143,10 @@ fn wasm_artifact(message: &Value) -> Option<(PathBuf, PathBuf)> {
 /// and a rename, so a server watching the folder never sees half a file.
 /// Same bytes leave the file alone.
 fn install(app_dir: &Path, route: &str, bytes: &[u8]) -> anyhow::Result<Built> {
-    let dest = app_dir.join("socket").join(format!("{route}.wasm"));
+    let dest = super::destination(app_dir, route);
     let changed = std::fs::read(&dest).map_or(true, |old| old != bytes);
     if changed {
-        let parent = dest.parent().expect("under socket/");
+        let parent = dest.parent().expect("under the app");
         std::fs::create_dir_all(parent)?;
         let tmp = parent.join(format!(".{}.tmp", std::process::id()));
         std::fs::write(&tmp, bytes)?;

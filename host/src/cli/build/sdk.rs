@@ -64,6 +64,10 @@ const SKIPPED: [&str; 6] = [
     ".venv",
 ];
 
+/// The app's folder of built HTTP handlers (`handlers/api/` holds their
+/// sources, so only the top-level one is skipped).
+const BUILT_HTTP: &str = "api";
+
 /// One route's source.
 struct Source {
     path: PathBuf,
@@ -89,9 +93,7 @@ pub fn build(app_dir: &Path) -> anyhow::Result<Vec<Built>> {
     for source in &sources {
         let sdk = sdk_dir().join(source.language.sdk_folder());
         let inputs = [Some(modified(&source.path)), shared, newest_change(&sdk)];
-        let dest = app_dir
-            .join("socket")
-            .join(format!("{}.wasm", source.route));
+        let dest = super::destination(app_dir, &source.route);
         if is_newer_than_all(&dest, &inputs) {
             built.push(Built {
                 route: source.route.clone(),
@@ -133,9 +135,13 @@ fn build_one(app_dir: &Path, sdk: &Path, source: &Source, dest: &Path) -> anyhow
             sdk.display()
         );
     }
-    std::fs::create_dir_all(dest.parent().expect("under socket/"))?;
+    std::fs::create_dir_all(dest.parent().expect("under the app"))?;
     tracing::info!(route = %source.route, "building {}", source.path.display());
-    let status = Command::new(&script)
+    let mut command = Command::new(&script);
+    if super::is_http(&source.route) {
+        command.arg("--http");
+    }
+    let status = command
         .arg(&source.path)
         .arg(dest)
         .current_dir(app_dir)
@@ -186,21 +192,24 @@ fn route_sources(app_dir: &Path) -> anyhow::Result<Vec<Source>> {
         .find(|pair| pair[0].route == pair[1].route)
     {
         bail!(
-            "{} and {} would both build socket/{}.wasm",
+            "{} and {} would both build {}",
             pair[0].path.display(),
             pair[1].path.display(),
-            pair[0].route
+            super::destination(app_dir, &pair[0].route).display()
         );
     }
     Ok(sources)
 }
 
 /// True for a path under `app_dir` that may hold guest sources: not in
-/// `socket/`, `target/`, `node_modules/` and the like, nor hidden.
+/// `socket/`, `api/`, `target/`, `node_modules/` and the like, nor hidden.
 pub fn is_app_source(app_dir: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(app_dir) else {
         return false;
     };
+    if relative.starts_with(BUILT_HTTP) {
+        return false;
+    }
     relative.components().all(|part| {
         let name = part.as_os_str().to_string_lossy();
         !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
@@ -239,8 +248,10 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
 /// The last change to the app's files other than route sources: shared
 /// code, package manifests and the like.
 fn newest_shared_change(app_dir: &Path, sources: &[Source]) -> Option<SystemTime> {
+    let built = app_dir.join(BUILT_HTTP);
     files_under(app_dir)
         .into_iter()
+        .filter(|path| !path.starts_with(&built))
         .filter(|path| !sources.iter().any(|source| &source.path == path))
         .map(|path| modified(&path))
         .max()

@@ -1,0 +1,133 @@
+//! The server send API, for an app's backend written in anything:
+//!
+//! - `POST /_switchboard/send` with `{"users": ["alice", ...], "message": M}`
+//!   sends `M` to every open connection of each user (at most 100) and
+//!   answers `{"delivered": N}`, the connections it reached. A string `M`
+//!   goes out as a text frame as it is, `{"binary": "<base64>"}` as a
+//!   binary frame, and any other JSON value as JSON text.
+//! - `GET /_switchboard/online?user=ID` answers `{"online": true|false}`.
+//!
+//! Both need `Authorization: Bearer <api-key>`; without `--api-key` they
+//! are off (404). Keys are compared in constant time.
+
+use super::error;
+use crate::backend::Outbound;
+use crate::context::Services;
+use crate::runtime::MAX_RECIPIENTS;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// The body of `POST /_switchboard/send`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    users: Vec<String>,
+    message: Value,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OnlineQuery {
+    user: String,
+}
+
+/// 404 while the API is off, 401 without the right key.
+fn authorize(services: &Services, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(key) = &services.settings.http.api_key else {
+        let reason = "the send API is off; start the server with --api-key to turn it on";
+        return Err(error(StatusCode::NOT_FOUND, reason));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Hashing first makes the comparison independent of both lengths.
+    let (given, key) = (Sha256::digest(given.trim()), Sha256::digest(key));
+    match bool::from(given.ct_eq(&key)) {
+        true => Ok(()),
+        false => {
+            let mut refused = error(StatusCode::UNAUTHORIZED, "missing or wrong API key");
+            refused
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
+            Err(refused)
+        }
+    }
+}
+
+/// The frame a message of the send API becomes.
+fn frame(message: Value) -> Result<Outbound, String> {
+    match message {
+        Value::String(text) => Ok(Outbound::Text(text.into())),
+        Value::Object(fields) if fields.len() == 1 && fields.contains_key("binary") => {
+            let Some(Value::String(encoded)) = fields.get("binary") else {
+                return Err("`binary` must be a base64 string".into());
+            };
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map(|bytes| Outbound::Binary(bytes.into()))
+                .map_err(|err| format!("`binary` is not valid base64: {err}"))
+        }
+        other => Ok(Outbound::Text(other.to_string().into())),
+    }
+}
+
+pub async fn send(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if let Err(refused) = authorize(&services, &headers) {
+        return refused;
+    }
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let reason = format!(
+                "expected {{\"users\": [...], \"message\": ...}}: {}",
+                rejection.body_text()
+            );
+            return error(StatusCode::BAD_REQUEST, reason);
+        }
+    };
+    if request.users.len() > MAX_RECIPIENTS {
+        let reason = format!(
+            "at most {MAX_RECIPIENTS} users per send, got {}; nothing was sent",
+            request.users.len()
+        );
+        return error(StatusCode::BAD_REQUEST, reason);
+    }
+    let message = match frame(request.message) {
+        Ok(message) => message,
+        Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
+    };
+    match services.hub.send_to_users(&request.users, message).await {
+        Ok(delivered) => Json(json!({ "delivered": delivered })).into_response(),
+        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, format!("send failed: {err}")),
+    }
+}
+
+pub async fn online(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    query: Result<Query<OnlineQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Err(refused) = authorize(&services, &headers) {
+        return refused;
+    }
+    let Ok(Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "expected ?user=ID");
+    };
+    match services.hub.is_online(&query.user).await {
+        Ok(online) => Json(json!({ "online": online })).into_response(),
+        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, format!("is-online failed: {err}")),
+    }
+}

@@ -11,7 +11,7 @@ def handle(request):
         try:
             socket.send({"from": "python", "via": "http"})
         except SendError as e:
-            return Response.json({"error": str(e)}, status=400)
+            return Response.json({"error": str(e)}, status=400, headers={"x-lang": "python"})
     user = context.user()
     return Response.json(
         {

@@ -2,7 +2,9 @@
  * The glue between switchboard.h and the bindings wit-bindgen generates
  * for the component's world (c_guest.h). `build` compiles this file once
  * per component with one SB_EXPORT_* macro per exported interface and
- * SB_HAS_* for each optional entry point the author defined.
+ * SB_HAS_* for each optional entry point the author defined. With
+ * SB_EXPORT_HTTP (an `api/` handler, whose world has wasi:http) it also
+ * compiles sb_http.c, which shares this file's helpers.
  */
 #include "switchboard.h"
 
@@ -324,6 +326,73 @@ void sb_set_user_expiry(sb_user *user, uint64_t unix_seconds) {
 }
 
 /* ------------------------------------------------------------------ */
+/* Call context                                                        */
+
+/* Asked for once: every call runs in a fresh instance. */
+static bool user_known, params_known;
+static switchboard_socket_types_user_t caller;
+static sb_user caller_view;
+static c_guest_list_tuple2_string_string_t route_params;
+static sb_pair *route_param_view;
+
+const sb_user *sb_context_user(void) {
+    if (!user_known) {
+        user_known = true;
+        /* The user record, whatever name context gives its alias. */
+        if (switchboard_socket_context_user(&caller)) {
+            caller_view.id = (char *)terminate(&caller.id);
+            caller_view.claims =
+                caller.claims.is_some ? (char *)terminate(&caller.claims.val) : NULL;
+            caller_view.expires_at = caller.expires_at.is_some ? caller.expires_at.val : 0;
+        }
+    }
+    return caller_view.id ? &caller_view : NULL;
+}
+
+const sb_pair *sb_context_params(size_t *count) {
+    if (!params_known) {
+        params_known = true;
+        switchboard_socket_context_params(&route_params);
+        route_param_view = pairs(&route_params);
+    }
+    if (count) *count = route_params.len;
+    return route_param_view;
+}
+
+const char *sb_context_param(const char *name) {
+    size_t count;
+    const sb_pair *params = sb_context_params(&count);
+    return lookup(params, count, name);
+}
+
+#ifdef SB_EXPORT_HTTP
+#include "sb_http.c"
+#else
+int sb_http_fetch(const char *method, const char *url, const sb_pair *headers, size_t header_count,
+                  const void *body, size_t body_len, sb_http_result *out) {
+    (void)method, (void)url, (void)headers, (void)header_count, (void)body, (void)body_len;
+    memset(out, 0, sizeof *out);
+    set_last_error(dup_str("outbound HTTP works in api/ handlers only (handlers/api/, built "
+                           "with `build --http`)"));
+    return -1;
+}
+#endif
+
+const char *sb_http_result_header(const sb_http_result *result, const char *name) {
+    sb_http_request view = {0};
+    view.headers = result->headers;
+    view.header_count = result->header_count;
+    return sb_header(&view, name);
+}
+
+void sb_http_result_free(sb_http_result *result) {
+    /* The headers are one allocation (see sb_http.c). */
+    free(result->headers);
+    free(result->body);
+    memset(result, 0, sizeof *result);
+}
+
+/* ------------------------------------------------------------------ */
 /* Exports                                                             */
 
 #ifdef SB_EXPORT_HANDLER
@@ -370,6 +439,9 @@ bool exports_switchboard_socket_authenticate_authenticate(
     view.header_count = req->headers.len;
     view.cookies = pairs(&req->cookies);
     view.cookie_count = req->cookies.len;
+    view.http.path_with_query = NULL;
+    view.http.body = NULL;
+    view.http.body_len = 0;
     sb_user user = {NULL, NULL, 0};
     sb_error err = {NULL};
     int rc = authenticate(&view, &user, &err);

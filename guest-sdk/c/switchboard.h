@@ -1,5 +1,5 @@
 /*
- * switchboard.h: write Switchboard WebSocket handlers in C.
+ * switchboard.h: write Switchboard WebSocket and HTTP handlers in C.
  *
  * A source file under an app's `handlers/` folder becomes one component.
  * It defines one or more of these entry points, with exactly these names
@@ -12,6 +12,8 @@
  *   on_online, on_offline               presence     index.c or _middleware.c
  *   on_message_received, on_message_sent,
  *   on_error, SB_LOG_HOOKS(...)         logging      any handler or _middleware.c
+ *   sb_http_handle                      wasi:http/incoming-handler
+ *                                                    handlers/api/ (build --http)
  *
  * Conventions used throughout:
  * - Functions that can fail return 0 on success and -1 on failure; the
@@ -188,7 +190,23 @@ char **sb_store_set_members(const char *key, size_t *count);
 /* ------------------------------------------------------------------ */
 /* Authentication (socket/index or socket/_middleware)                 */
 
-/* The HTTP request that asked to upgrade to a WebSocket. */
+/*
+ * What only an `api/` request has (sb_http_handle); all NULL/0 in the
+ * WebSocket upgrade request that `authenticate` gets.
+ */
+typedef struct {
+    const char *path_with_query; /* as received: "/api/echo/7?x=1" */
+    const char *body;            /* the whole body, NUL-terminated */
+    size_t body_len;             /* its length in bytes, without the NUL */
+} sb_http_request_body;
+
+/*
+ * An HTTP request: the one that asked to upgrade to a WebSocket
+ * (`authenticate`), or an `api/` request (`sb_http_handle`). For both,
+ * `path` is the path alone, `query` what follows `?`, `query_params` its
+ * decoded pairs, `headers` every header (lower-case names) and `cookies`
+ * those of the Cookie header.
+ */
 typedef struct {
     const char *method;
     const char *path;
@@ -199,6 +217,7 @@ typedef struct {
     size_t header_count;
     const sb_pair *cookies;
     size_t cookie_count;
+    sb_http_request_body http; /* api/ requests only */
 } sb_http_request;
 
 /* The first query parameter, header (case-insensitive) or cookie with
@@ -283,6 +302,28 @@ void on_message_sent(const sb_sent_message *message);
 void on_error(const char *error, const sb_request *req);
 
 /* ------------------------------------------------------------------ */
+/* Call context (usable from every entry point)                       */
+
+/*
+ * The user the call acts for: the socket message's or HTTP request's
+ * authenticated user, or the user a presence hook is about. NULL when
+ * the caller is anonymous. Owned by the SDK; valid for the rest of the
+ * call (each call runs in a fresh instance).
+ */
+const sb_user *sb_context_user(void);
+
+/*
+ * The route's params: for a socket message its `[param]` folders (the
+ * same as sb_request's), for an HTTP request its `[param]` path
+ * segments (`api/echo/[id].c` gives id=7 for /api/echo/7). `count`
+ * receives how many. Owned by the SDK, valid for the rest of the call.
+ */
+const sb_pair *sb_context_params(size_t *count);
+
+/* One of those params by name, or NULL. */
+const char *sb_context_param(const char *name);
+
+/* ------------------------------------------------------------------ */
 /* Text buffer                                                         */
 
 /*
@@ -314,6 +355,76 @@ void sb_buf_add_json_string_n(sb_buf *buf, const char *text, size_t len);
 /* The text so far; "" when empty. */
 const char *sb_buf_str(const sb_buf *buf);
 void sb_buf_free(sb_buf *buf);
+
+/* ------------------------------------------------------------------ */
+/* HTTP handlers (handlers/api/, built with `build --http`)            */
+
+/*
+ * The response an HTTP handler fills: status 200, no headers and an
+ * empty body to begin with. Set it with the helpers below, or append to
+ * `body` with the sb_buf functions. The SDK frees it.
+ */
+typedef struct {
+    int status;
+    sb_pair *headers; /* names and values malloc'ed by sb_http_add_header */
+    size_t header_count;
+    size_t header_cap;
+    sb_buf body;
+} sb_http_response;
+
+/*
+ * Handles one request to the route (`handlers/api/users/[id].c` serves
+ * /api/users/:id). `req->http` has the path with its query and the whole
+ * body; the route params come from sb_context_params(). Return 0 to send
+ * `res`, or -1 to answer 500 with {"error": sb_last_error()} (or
+ * "failed") instead. A source with sb_http_handle defines none of the
+ * socket entry points.
+ */
+int sb_http_handle(const sb_http_request *req, sb_http_response *res);
+
+/* Sets the status (100-599). */
+void sb_http_set_status(sb_http_response *res, int status);
+/* Adds a header (both copied; names are sent in lower case). Returns 0. */
+int sb_http_add_header(sb_http_response *res, const char *name, const char *value);
+/* Replaces the body with these bytes (copied). */
+void sb_http_set_body(sb_http_response *res, const void *bytes, size_t len);
+/*
+ * A JSON answer: sets the status, adds `content-type: application/json`
+ * and replaces the body with `json` (not checked).
+ */
+void sb_http_set_json(sb_http_response *res, int status, const char *json);
+
+/* A response to an outbound request (sb_http_fetch); free it with
+ * sb_http_result_free. */
+typedef struct {
+    int status;
+    sb_pair *headers; /* lower-case names */
+    size_t header_count;
+    char *body;       /* the whole body, NUL-terminated */
+    size_t body_len;
+} sb_http_result;
+
+/*
+ * Sends an HTTP request over wasi:http/outgoing-handler and waits for the
+ * whole response. `method` is "GET", "POST", ... (NULL for GET); `url` an
+ * absolute http:// or https:// URL; `headers` (may be NULL) and `body`
+ * (may be NULL) are sent as given.
+ *
+ * Returns 0 with `*out` filled, whatever the status, or -1 when there is
+ * no response: the server does not allow the destination (outbound hosts
+ * are denied unless allow-listed), the connection is refused, it timed
+ * out. sb_last_error() then names the request and the wasi:http error
+ * code, e.g. "GET http://10.0.0.1/: HTTP-request-denied". `*out` is
+ * zeroed on failure. Only in `api/` handlers; elsewhere it returns -1
+ * saying so.
+ */
+int sb_http_fetch(const char *method, const char *url, const sb_pair *headers, size_t header_count,
+                  const void *body, size_t body_len, sb_http_result *out);
+
+/* The first header of a result with this (case-insensitive) name, or NULL. */
+const char *sb_http_result_header(const sb_http_result *result, const char *name);
+
+void sb_http_result_free(sb_http_result *result);
 
 /* ------------------------------------------------------------------ */
 /* JSON helper                                                         */

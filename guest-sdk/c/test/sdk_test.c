@@ -147,7 +147,53 @@ void c_guest_list_string_free(c_guest_list_string_t *list) {
     list->len = 0;
 }
 
+/* The call context: user ann with claims, one route param. */
+static int context_calls;
+
+bool switchboard_socket_context_user(switchboard_socket_types_user_t *ret) {
+    context_calls++;
+    ret->id = owned("ann");
+    ret->claims.is_some = true;
+    ret->claims.val = owned("{\"role\":\"admin\"}");
+    ret->expires_at.is_some = true;
+    ret->expires_at.val = 1700000000;
+    return true;
+}
+
+void switchboard_socket_context_params(c_guest_list_tuple2_string_string_t *ret) {
+    context_calls++;
+    ret->len = 1;
+    ret->ptr = malloc(sizeof *ret->ptr);
+    if (!ret->ptr) abort();
+    ret->ptr[0].f0 = owned("room");
+    ret->ptr[0].f1 = owned("r1");
+}
+
 /* ------------------------------------------------------------------ */
+
+static void test_context(void) {
+    const sb_user *user = sb_context_user();
+    CHECK(user != NULL);
+    CHECK(user && str_is(user->id, "ann") && str_is(user->claims, "{\"role\":\"admin\"}"));
+    CHECK(user && user->expires_at == 1700000000);
+    size_t count = 0;
+    const sb_pair *params = sb_context_params(&count);
+    CHECK(count == 1 && str_is(params[0].name, "room") && str_is(params[0].value, "r1"));
+    CHECK(str_is(sb_context_param("room"), "r1"));
+    CHECK(sb_context_param("id") == NULL);
+    /* Asked once per call (instance), however often the handler asks. */
+    CHECK(sb_context_user() == user);
+    CHECK(context_calls == 2);
+}
+
+static void test_fetch_outside_api(void) {
+    sb_http_result result;
+    CHECK(sb_http_fetch("GET", "http://127.0.0.1/", NULL, 0, NULL, 0, &result) == -1);
+    CHECK(str_is(sb_last_error(),
+                 "outbound HTTP works in api/ handlers only (handlers/api/, built with `build --http`)"));
+    CHECK(result.status == 0 && result.body == NULL);
+    sb_http_result_free(&result);
+}
 
 static void test_ok_results(void) {
     refuse = NULL;
@@ -231,6 +277,8 @@ static void test_errors(void) {
 int main(void) {
     test_ok_results();
     test_errors();
+    test_context();
+    test_fetch_outside_api();
     printf("sdk_test: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

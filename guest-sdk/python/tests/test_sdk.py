@@ -6,28 +6,63 @@ discover guest-sdk/python/tests (after guest-sdk/python/setup)."""
 import ast
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 SDK = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WIT = os.path.join(SDK, "..", "..", "wit", "socket.wit")
-_bindings = tempfile.TemporaryDirectory(prefix="switchboard-bindings-")
-subprocess.run(
-    [os.path.join(SDK, ".venv", "bin", "componentize-py"), "-d", WIT, "-w", "host",
-     "bindings", _bindings.name],
-    check=True, stdout=subprocess.DEVNULL,
-)
-sys.path[:0] = [_bindings.name, os.path.join(SDK, "src")]
 
-from componentize_py_types import Err  # noqa: E402
+
+def _test_bindings(dest):
+    """Bindings of one world with everything the SDK touches: the HTTP
+    handler world (wasi:http, socket, store, context) plus every socket
+    export. The guest WIT comes from scripts/guest-wit, or from
+    $SWITCHBOARD_GUEST_WIT when set."""
+    wit_dir = os.path.join(dest, "wit")
+    assembled = os.path.join(dest, "guest-wit")
+    if os.environ.get("SWITCHBOARD_GUEST_WIT"):
+        assembled = os.environ["SWITCHBOARD_GUEST_WIT"]
+    else:
+        subprocess.run([os.path.join(SDK, "..", "..", "scripts", "guest-wit"), assembled], check=True)
+    shutil.copytree(os.path.join(assembled, "deps"), os.path.join(wit_dir, "deps"))
+    os.makedirs(os.path.join(wit_dir, "deps", "switchboard-guest"))
+    shutil.copyfile(os.path.join(assembled, "http.wit"),
+                    os.path.join(wit_dir, "deps", "switchboard-guest", "http.wit"))
+    with open(WIT) as f:
+        version = next(line for line in f if line.startswith("package ")).strip().rstrip(";").rpartition("@")[2]
+    with open(os.path.join(wit_dir, "all.wit"), "w") as f:
+        f.write("package switchboard:python-tests;\nworld all {\n")
+        f.write(f"    include switchboard:guest/http-handler@{version};\n")
+        for name in ("handler", "authenticate", "presence", "logging"):
+            f.write(f"    export switchboard:socket/{name}@{version};\n")
+        f.write("}\n")
+    out = os.path.join(dest, "bindings")
+    subprocess.run(
+        [os.path.join(SDK, ".venv", "bin", "componentize-py"), "-d", wit_dir, "-w", "all",
+         "bindings", out],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return out
+
+
+_bindings = tempfile.TemporaryDirectory(prefix="switchboard-bindings-")
+sys.path[:0] = [_test_bindings(_bindings.name), os.path.join(SDK, "src")]
+
+from componentize_py_types import Err, Ok  # noqa: E402
+from wit_world.imports import context as host_context  # noqa: E402
+from wit_world.imports import outgoing_handler as host_outgoing  # noqa: E402
 from wit_world.imports import socket as host_socket  # noqa: E402
 from wit_world.imports import store as host_store  # noqa: E402
-from wit_world.imports import types as wit  # noqa: E402
+from wit_world.imports import streams as wasi_streams  # noqa: E402
+from wit_world.imports import wasi_http_types as wasi  # noqa: E402
 
 import switchboard  # noqa: E402
-from switchboard import _data, _exports, socket, store  # noqa: E402
+from switchboard import _data, _exports, _http_exports, context, http, socket, store  # noqa: E402
+from switchboard._wit import types as wit  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("sdk_build", os.path.join(SDK, "build.py"))
 build = importlib.util.module_from_spec(_spec)
@@ -194,6 +229,340 @@ class SocketAndStoreTest(unittest.TestCase):
         self.assertNotIsInstance(caught.exception, switchboard.SendError)
 
 
+class ContextTest(unittest.TestCase):
+    def test_user_and_params(self):
+        for name in ("user", "params"):
+            self.addCleanup(setattr, host_context, name, getattr(host_context, name))
+        host_context.user = lambda: wit.User("ann", '{"role":"x"}', None)
+        host_context.params = lambda: [("room", "r1"), ("id", "7")]
+        self.assertEqual(context.user(), switchboard.User("ann", {"role": "x"}))
+        self.assertEqual(context.params(), {"room": "r1", "id": "7"})
+        host_context.user = lambda: None
+        host_context.params = lambda: []
+        self.assertIsNone(context.user())
+        self.assertEqual(context.params(), {})
+
+
+class _Resource:
+    """What every fake wasi:http resource shares: `with` drops it."""
+
+    dropped = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.dropped = True
+
+
+class FakeStream(_Resource):
+    def __init__(self, data=b"", sink=None, read_size=1000):
+        self.data, self.pos, self.sink, self.read_size = data, 0, sink, read_size
+
+    def blocking_read(self, n):
+        if self.pos >= len(self.data):
+            raise Err(wasi_streams.StreamError_Closed())
+        chunk = self.data[self.pos:self.pos + min(n, self.read_size)]
+        self.pos += len(chunk)
+        return chunk
+
+    def blocking_write_and_flush(self, data):
+        if len(data) > 4096:
+            raise Err(wasi_streams.StreamError_LastOperationFailed(None))
+        self.sink.append(data)
+
+
+class FakeFields(_Resource):
+    def __init__(self, entries=()):
+        self._entries = list(entries)
+
+    @classmethod
+    def from_list(cls, entries):
+        for name, value in entries:
+            if not name or " " in name or not isinstance(value, bytes):
+                raise Err(wasi.HeaderError_InvalidSyntax())
+        return cls(entries)
+
+    def entries(self):
+        return list(self._entries)
+
+
+class FakeIncomingBody(_Resource):
+    def __init__(self, data):
+        self.data, self.finished = data, False
+
+    def stream(self):
+        return FakeStream(self.data)
+
+    @classmethod
+    def finish(cls, this):
+        this.finished = True
+        return _Resource()
+
+
+class FakeOutgoingBody(_Resource):
+    def __init__(self):
+        self.writes, self.finished = [], False
+
+    def write(self):
+        return FakeStream(sink=self.writes)
+
+    @classmethod
+    def finish(cls, this, trailers):
+        this.finished = True
+
+
+class FakeIncomingRequest(_Resource):
+    def __init__(self, method, path, headers=(), body=b""):
+        self._method, self._path = method, path
+        self._headers, self.body = headers, FakeIncomingBody(body)
+
+    def method(self):
+        return self._method
+
+    def path_with_query(self):
+        return self._path
+
+    def scheme(self):
+        return wasi.Scheme_Http()
+
+    def authority(self):
+        return "localhost"
+
+    def headers(self):
+        return FakeFields(self._headers)
+
+    def consume(self):
+        return self.body
+
+
+class FakeOutgoingResponse(_Resource):
+    def __init__(self, fields):
+        self.fields, self.status, self.outgoing = fields, 200, FakeOutgoingBody()
+
+    def set_status_code(self, status):
+        self.status = status
+
+    def body(self):
+        return self.outgoing
+
+
+class FakeOutparam:
+    response = None
+
+    @classmethod
+    def set(cls, this, response):
+        this.response = response.value
+
+
+class FakeOutgoingRequest(_Resource):
+    def __init__(self, fields):
+        self.fields, self.outgoing = fields, FakeOutgoingBody()
+
+    def set_method(self, method):
+        self.method = method
+
+    def set_scheme(self, scheme):
+        self.scheme = scheme
+
+    def set_authority(self, authority):
+        self.authority = authority
+
+    def set_path_with_query(self, path):
+        self.path = path
+
+    def body(self):
+        return self.outgoing
+
+
+class FakeIncomingResponse(_Resource):
+    def __init__(self, status, headers, body):
+        self._status, self._headers, self.body = status, headers, FakeIncomingBody(body)
+
+    def status(self):
+        return self._status
+
+    def headers(self):
+        return FakeFields(self._headers)
+
+    def consume(self):
+        return self.body
+
+
+class FakeFuture(_Resource):
+    def __init__(self, result):
+        self.result = result
+
+    def subscribe(self):
+        ready = _Resource()
+        ready.block = lambda: None
+        return ready
+
+    def get(self):
+        return self.result
+
+
+class FakeHttp:
+    """Stands in for wasi:http: resources are the fakes above; `answer`
+    is what the next outgoing request gets: a FakeIncomingResponse, or an
+    ErrorCode raised by outgoing-handler.handle (`refuse`) or given by
+    the future (`fail`)."""
+
+    def __init__(self, test):
+        fakes = {"Fields": FakeFields, "IncomingBody": FakeIncomingBody, "OutgoingBody": FakeOutgoingBody,
+                 "OutgoingResponse": FakeOutgoingResponse, "ResponseOutparam": FakeOutparam,
+                 "OutgoingRequest": FakeOutgoingRequest}
+        for name, fake in fakes.items():
+            test.addCleanup(setattr, wasi, name, getattr(wasi, name))
+            setattr(wasi, name, fake)
+        test.addCleanup(setattr, host_outgoing, "handle", host_outgoing.handle)
+        host_outgoing.handle = self.handle
+        self.requests = []
+        self.answer = FakeIncomingResponse(200, [], b"")
+        self.refuse = None
+        self.fail = None
+
+    def handle(self, request, options):
+        self.requests.append(request)
+        if self.refuse is not None:
+            raise Err(self.refuse)
+        if self.fail is not None:
+            return FakeFuture(Ok(Err(self.fail)))
+        return FakeFuture(Ok(Ok(self.answer)))
+
+
+def serve(route, request):
+    """Runs an api/ route on a fake request; the (status, headers, body)
+    it sent."""
+    _http_exports.load(route)
+    out = FakeOutparam()
+    _http_exports.handle(request, out)
+    response = out.response
+    body = response.outgoing
+    assert body.finished and all(len(w) <= 4096 for w in body.writes)
+    return response.status, dict(response.fields.entries()), b"".join(body.writes)
+
+
+class HttpTest(unittest.TestCase):
+    def test_headers_are_case_insensitive(self):
+        h = http.Headers({"Content-Type": "text/plain"})
+        h.add("Set-Cookie", "a=1")
+        h.add("set-cookie", b"b=2")
+        self.assertEqual((h["CONTENT-TYPE"], h.get("x"), h.get("x", "d")), ("text/plain", None, "d"))
+        self.assertEqual(h.get_all("SET-COOKIE"), ["a=1", "b=2"])
+        self.assertIn("Set-Cookie", h)
+        self.assertEqual(list(h), ["content-type", "set-cookie"])
+        h["set-cookie"] = "c=3"
+        self.assertEqual(h.items(), [("content-type", "text/plain"), ("set-cookie", "c=3")])
+        del h["content-type"]
+        self.assertEqual(len(h), 1)
+        with self.assertRaises(KeyError):
+            h["content-type"]
+        self.assertEqual(http.Headers([("A", "1"), ("a", "2")]).get_all("a"), ["1", "2"])
+
+    def test_response(self):
+        r = http.Response("héllo", status=201)
+        self.assertEqual((r.status, r.body, r.text(), r.headers["content-type"]),
+                         (201, "héllo".encode(), "héllo", "text/plain; charset=utf-8"))
+        r = http.Response.json({"b": 1, "a": None}, status=404, headers={"x-lang": "python"})
+        self.assertEqual((r.status, r.body, r.json()), (404, b'{"a":null,"b":1}', {"a": None, "b": 1}))
+        self.assertEqual(r.headers.items(), [("x-lang", "python"), ("content-type", "application/json")])
+        self.assertEqual(http.Response(b"\x00").headers.items(), [])
+        for bad in [dict(body={"a": 1}), dict(status=99), dict(status=True)]:
+            with self.assertRaises((TypeError, ValueError)):
+                http.Response(**bad)
+
+    def test_handle_reads_the_request_and_sends_the_response(self):
+        FakeHttp(self)
+        seen = []
+
+        def handle(request):
+            seen.append(request)
+            return http.Response.json({"n": len(request.body)}, headers={"X-Lang": "python"})
+
+        body = bytes(range(256)) * 40  # read in many chunks
+        request = FakeIncomingRequest(wasi.Method_Post(), "/api/echo/7?x=1&y=%20z",
+                                      [("X-Probe", b"p")], body)
+        status, headers, sent = serve(Route(handle=handle), request)
+        self.assertEqual((status, headers, sent), (200, {"x-lang": b"python", "content-type": b"application/json"},
+                                                   b'{"n":10240}'))
+        req = seen[0]
+        self.assertEqual((req.method, req.path, req.query, req.query_param("y"), req.headers["x-probe"],
+                          req.body, req.scheme, req.authority),
+                         ("POST", "/api/echo/7?x=1&y=%20z", "x=1&y=%20z", " z", "p", body, "http", "localhost"))
+        self.assertTrue(request.body.finished)
+
+    def test_large_bodies_are_written_in_chunks(self):
+        FakeHttp(self)
+        big = b"x" * 10000
+        status, _, sent = serve(Route(handle=lambda request: big), FakeIncomingRequest(wasi.Method_Get(), "/"))
+        self.assertEqual((status, sent), (200, big))
+
+    def test_what_handle_may_return(self):
+        FakeHttp(self)
+        get = FakeIncomingRequest(wasi.Method_Other("PROPFIND"), "/")
+        self.assertEqual(serve(Route(handle=lambda r: "hi"), get)[2], b"hi")
+        self.assertEqual(serve(Route(handle=lambda r: {"a": [1]}), get)[2], b'{"a":[1]}')
+        with unittest.mock.patch("sys.stderr"):
+            status, headers, body = serve(Route(handle=lambda r: None), get)
+        self.assertEqual((status, headers["content-type"]), (500, b"application/json"))
+        self.assertIn(b"handle returned NoneType", body)
+
+    def test_exception_is_a_500(self):
+        FakeHttp(self)
+
+        def fail(request):
+            raise RuntimeError("failed on purpose")
+
+        with unittest.mock.patch("sys.stderr"):
+            status, _, body = serve(Route(handle=fail), FakeIncomingRequest(wasi.Method_Get(), "/"))
+        self.assertEqual((status, body), (500, b'{"error":"failed on purpose"}'))
+
+    def test_fetch(self):
+        fake = FakeHttp(self)
+        fake.answer = FakeIncomingResponse(201, [("Content-Type", b"application/json")], b'{"ok":true}')
+        response = http.fetch("https://api.example.com:8443/v1/items?q=1", method="post",
+                              headers={"X-Key": "k"}, body="x" * 5000)
+        self.assertEqual((response.status, response.headers["content-type"], response.json()),
+                         (201, "application/json", {"ok": True}))
+        sent = fake.requests[0]
+        self.assertEqual((sent.method, sent.scheme, sent.authority, sent.path, sent.fields.entries()),
+                         (wasi.Method_Post(), wasi.Scheme_Https(), "api.example.com:8443", "/v1/items?q=1",
+                          [("x-key", b"k")]))
+        self.assertEqual(b"".join(sent.outgoing.writes), b"x" * 5000)
+        self.assertEqual([len(w) for w in sent.outgoing.writes], [4096, 904])
+        self.assertTrue(sent.outgoing.finished)
+        http.fetch("http://127.0.0.1:9")
+        self.assertEqual((fake.requests[1].path, fake.requests[1].outgoing.writes), ("/", []))
+
+    def test_fetch_errors_raise(self):
+        fake = FakeHttp(self)
+        fake.refuse = wasi.ErrorCode_HttpRequestDenied()
+        with self.assertRaises(switchboard.HttpError) as caught:
+            http.fetch("http://example.com/")
+        self.assertEqual(str(caught.exception), "GET http://example.com/: HTTP-request-denied")
+        self.assertEqual(caught.exception.code, "HTTP-request-denied")
+        self.assertIsInstance(caught.exception, switchboard.HostError)
+        fake.refuse = None
+        fake.fail = wasi.ErrorCode_ConnectionRefused()
+        with self.assertRaises(http.HttpError) as caught:
+            http.fetch("http://127.0.0.1:1/")
+        self.assertEqual(caught.exception.code, "connection-refused")
+        fake.fail = wasi.ErrorCode_DnsError(wasi.DnsErrorPayload("NXDOMAIN", None))
+        with self.assertRaises(http.HttpError) as caught:
+            http.fetch("http://nowhere.invalid/")
+        self.assertEqual(str(caught.exception), "GET http://nowhere.invalid/: DNS-error (rcode='NXDOMAIN')")
+        with self.assertRaises(ValueError):
+            http.fetch("/relative")
+
+    def test_error_code_names_are_the_wit_names(self):
+        names = [http._case_name(getattr(wasi, "ErrorCode_" + n)(*([None] * extra)))
+                 for n, extra in [("DestinationIpProhibited", 0), ("HttpRequestUriTooLong", 0),
+                                  ("TlsAlertReceived", 1), ("LoopDetected", 0)]]
+        self.assertEqual(names, ["destination-IP-prohibited", "HTTP-request-URI-too-long",
+                                 "TLS-alert-received", "loop-detected"])
+
+
 class Route:
     """A stand-in for a route module."""
 
@@ -330,6 +699,35 @@ class BuildScanTest(unittest.TestCase):
         self.assertEqual(build.wit_version("// x\npackage switchboard:socket@1.2.3-rc.1;\n"), "1.2.3-rc.1")
         with self.assertRaises(build.BuildError):
             build.wit_version("package other:thing@1.0.0;\n")
+
+    def test_http_handler_scan(self):
+        scan = build.find_http_handler
+        self.assertEqual(scan("def handle(request): pass", "handlers/api/x.py"), ["incoming-handler"])
+        self.assertEqual(scan("from impl import handle", "handlers/api/x.py"), ["incoming-handler"])
+        for source in ["x = 1", "async def handle(r): pass", "def handle(r): pass\ndef on_error(e, r): pass",
+                       "config = {}\ndef handle(r): pass", "def handle(:"]:
+            with self.subTest(source), self.assertRaises(build.BuildError):
+                scan(source, "handlers/api/x.py")
+
+    def test_http_glue_compiles(self):
+        tree = ast.parse(build.glue_http().replace("ROUTE_PATH", "'/0/x.py'"))
+        self.assertEqual([n.name for n in tree.body if isinstance(n, ast.ClassDef)], ["IncomingHandler"])
+
+    def test_socket_world_imports_context(self):
+        self.assertIn(f"import switchboard:socket/context@{build.wit_version()};", build.world(["handler"]))
+
+    def test_digest_has_the_kind(self):
+        self.addCleanup(setattr, build, "_version", build._version)
+        build._version = "componentize-py test"
+        args = (b"def handle(r): pass", "handlers/x.py", ["handler"], None)
+        self.assertNotEqual(build.input_digest(*args, kind="socket"), build.input_digest(*args, kind="http"))
+        with tempfile.TemporaryDirectory() as wit_dir:
+            with open(os.path.join(wit_dir, "http.wit"), "w") as f:
+                f.write("package a:b;")
+            first = build.input_digest(*args, kind="http", wit_dir=wit_dir)
+            with open(os.path.join(wit_dir, "http.wit"), "w") as f:
+                f.write("package a:c;")
+            self.assertNotEqual(first, build.input_digest(*args, kind="http", wit_dir=wit_dir))
 
     def test_digest_section_round_trip(self):
         with tempfile.NamedTemporaryFile(suffix=".wasm") as f:

@@ -1,4 +1,5 @@
-"""Write Switchboard WebSocket handlers in Python.
+"""Write Switchboard handlers in Python: WebSocket routes, middleware, and
+`api/` HTTP handlers.
 
 A route module defines plain functions; `guest-sdk/python/build` exports
 the ones it finds:
@@ -19,13 +20,21 @@ the ones it finds:
 
 An exception raised by a handler is the error the client receives as
 {"error": "<str(exception)>"}.
+
+`context.user()` and `context.params()` tell any handler whom the call
+acts for and its route's params.
+
+A module under `handlers/api/`, built with `--http`, defines
+`handle(request)` and returns a `switchboard.http.Response`; see
+`switchboard.http`, which also makes outbound requests (`http.fetch`).
 """
 
-from . import socket, store
-from ._errors import HostError, SendError, StoreError
+from . import context, socket, store
+from ._errors import HostError, HttpError, SendError, StoreError
 from ._types import HttpRequest, Request, SentMessage, User
 
 __all__ = [
+    "context",
     "socket",
     "store",
     "Request",
@@ -33,6 +42,7 @@ __all__ = [
     "HttpRequest",
     "SentMessage",
     "HostError",
+    "HttpError",
     "SendError",
     "StoreError",
 ]

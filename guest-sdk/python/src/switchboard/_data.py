@@ -3,7 +3,7 @@
 import json
 import math
 
-from wit_world.imports import types as wit
+from ._wit import types as wit
 
 _encode_str = json.encoder.encode_basestring
 

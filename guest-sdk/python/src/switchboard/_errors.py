@@ -17,3 +17,14 @@ class SendError(HostError):
 
 class StoreError(HostError):
     """A store call was refused (a limit, or the backend failed)."""
+
+
+class HttpError(HostError):
+    """An outbound request (`switchboard.http.fetch`) failed: the host
+    denied it (the host is not allow-listed), the connection was refused,
+    it timed out, or the response was malformed. `code` is the wasi:http
+    error code, such as "HTTP-request-denied" or "connection-refused"."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code

@@ -7,7 +7,7 @@ import traceback
 import types
 
 from componentize_py_types import Err
-from wit_world.imports import types as wit
+from ._wit import types as wit
 
 from ._types import HttpRequest, Request, SentMessage, User
 

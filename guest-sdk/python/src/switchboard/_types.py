@@ -1,7 +1,7 @@
 """What handlers receive: requests, users, the HTTP upgrade request, and
 sent messages (for logging hooks)."""
 
-from wit_world.imports import types as _wit
+from ._wit import types as _wit
 
 from ._data import dumps, from_wit, kind_of, loads
 

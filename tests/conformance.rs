@@ -5,12 +5,31 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
+use switchboard::Settings;
 use switchboard_tests::{Client, TestServer, app, unix_now};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Serves the language's build of the conformance app.
 async fn serve(lang: &str) -> TestServer {
-    TestServer::start(&app(&format!("tests/conformance/{lang}")), |_| {}).await
+    serve_with(lang, |_| {}).await
+}
+
+async fn serve_with(lang: &str, tweak: impl FnOnce(&mut Settings)) -> TestServer {
+    TestServer::start(&app(&format!("tests/conformance/{lang}")), tweak).await
+}
+
+/// Status, `x-lang` header and JSON body of an HTTP request.
+async fn http(request: reqwest::RequestBuilder) -> (u16, Option<String>, Value) {
+    let response = request.send().await.expect("the request is answered");
+    let status = response.status().as_u16();
+    let lang = response
+        .headers()
+        .get("x-lang")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("a JSON body ({err}), got {status}: {text}"));
+    (status, lang, body)
 }
 
 /// Connects as `user`, and takes the greeting its `on-online` hook sends.
@@ -179,6 +198,91 @@ async fn connection_ends_at_expires_at(lang: &str) {
     );
 }
 
+/// `api/echo/[id]`: the request as the handler saw it, with the route
+/// param and the user `authenticate` gave; `x-send` reaches the user's
+/// sockets, and fails with the host's reason when there is no user.
+async fn http_echo_and_send(lang: &str) {
+    let server = serve(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", server.addr);
+    let request = client
+        .put(format!("{base}/api/echo/a%20b?user=ann"))
+        .header("x-probe", "probe")
+        .header("x-send", "1")
+        .body("héllo");
+    let (status, header, body) = http(request).await;
+    assert_eq!((status, header.as_deref()), (200, Some(lang)), "{body}");
+    assert_eq!(
+        body,
+        json!({"lang": lang, "method": "PUT", "path": "/api/echo/a%20b?user=ann",
+               "id": "a b", "user": "ann", "header": "probe", "body": "héllo"})
+    );
+    assert_eq!(ann.recv_json().await, json!({"from": lang, "via": "http"}));
+
+    let (status, _, body) = http(client.get(format!("{base}/api/echo/7"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["user"], &body["header"], &body["body"]),
+        (&Value::Null, &Value::Null, &json!(""))
+    );
+    let (status, _, body) = http(
+        client
+            .post(format!("{base}/api/echo/7"))
+            .header("x-send", "1"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no authenticated user"), "{body}");
+}
+
+/// `api/fetch`: an outbound GET to an allowed local server, and the
+/// error (not a trap) when the host denies it.
+async fn http_fetch(lang: &str) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    let router = axum::Router::new().route("/up", axum::routing::get(|| async { "from upstream" }));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let server = serve_with(lang, |settings| {
+        settings.http.allowed_outbound_hosts = vec![format!("http://{upstream}")];
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let fetch = |target: String| {
+        let target: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        client.get(format!("http://{}/api/fetch?url={target}", server.addr))
+    };
+    let (status, _, body) = http(fetch(format!("http://{upstream}/up"))).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"status": 200, "body": "from upstream"}))
+    );
+    let (status, _, body) = http(fetch("http://127.0.0.1:1/up".into())).await;
+    assert_eq!(status, 502, "{body}");
+    let error = body["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(error.contains("denied"), "{body}");
+}
+
+/// `action_context`: the call context of a socket handler.
+async fn socket_call_context(lang: &str) {
+    let server = serve(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    assert_eq!(
+        ann.ask(json!({"action": "context"})).await,
+        json!({"context": {"user": "ann", "params": {}}})
+    );
+    assert_eq!(
+        ann.ask(json!({"action": "context", "room": "r1"})).await,
+        json!({"context": {"user": "ann", "params": {"room": "r1"}}})
+    );
+    let mut anonymous = server.connect().await;
+    assert_eq!(
+        anonymous.ask(json!({"action": "context"})).await,
+        json!({"context": {"user": null, "params": {}}})
+    );
+}
+
 /// The test list, once per language.
 macro_rules! conformance {
     ($($lang:ident),* $(,)?) => {$(
@@ -209,6 +313,12 @@ macro_rules! conformance {
             async fn presence_hooks_run() { super::presence_hooks_run(LANG).await }
             #[tokio::test]
             async fn connection_ends_at_expires_at() { super::connection_ends_at_expires_at(LANG).await }
+            #[tokio::test]
+            async fn http_echo_and_send() { super::http_echo_and_send(LANG).await }
+            #[tokio::test]
+            async fn http_fetch() { super::http_fetch(LANG).await }
+            #[tokio::test]
+            async fn socket_call_context() { super::socket_call_context(LANG).await }
         }
     )*};
 }

@@ -334,7 +334,11 @@ async fn state_changing_requests_with_cookies_need_an_allowed_origin() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(!response.headers().contains_key("access-control-allow-origin"));
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
 }
 
 #[tokio::test]
@@ -395,7 +399,10 @@ async fn check_and_admin_cover_api_handlers() {
         .find(|row| row.file == "api/users/[id].wasm")
         .expect("a row for api/users/[id].wasm");
     assert_eq!(row.route, "/api/users/:id");
-    assert!(row.exports.contains("wasi:http/incoming-handler"), "{row:?}");
+    assert!(
+        row.exports.contains("wasi:http/incoming-handler"),
+        "{row:?}"
+    );
     assert!(row.problem.is_empty(), "{row:?}");
     assert!(!report.has_problems(), "{report}");
 }
@@ -403,10 +410,9 @@ async fn check_and_admin_cover_api_handlers() {
 #[tokio::test]
 async fn api_handlers_are_swapped_in_while_serving() {
     let built = app(APP);
-    let dir = switchboard_tests::TempApp(std::env::temp_dir().join(format!(
-        "switchboard-http-reload-{}",
-        std::process::id()
-    )));
+    let dir = switchboard_tests::TempApp(
+        std::env::temp_dir().join(format!("switchboard-http-reload-{}", std::process::id())),
+    );
     std::fs::create_dir_all(dir.0.join("api")).unwrap();
     let index = dir.0.join("api/index.wasm");
     std::fs::copy(built.join("api/index.wasm"), &index).unwrap();

@@ -58,20 +58,29 @@ async fn json_text_and_binary_messages_reach_every_connection_of_each_user() {
     let mut carol = server.connect_as("carol").await;
 
     let body = json!({"users": ["alice", "bob", "nobody"], "message": {"kind": "notice", "n": 1}});
-    assert_eq!(send(&server, Some(KEY), body).await, (200, json!({"delivered": 3})));
+    assert_eq!(
+        send(&server, Some(KEY), body).await,
+        (200, json!({"delivered": 3}))
+    );
     for client in [&mut phone, &mut laptop, &mut bob] {
         assert_eq!(client.recv_json().await, json!({"kind": "notice", "n": 1}));
     }
 
     let body = json!({"users": ["bob"], "message": "plain text, not JSON"});
-    assert_eq!(send(&server, Some(KEY), body).await, (200, json!({"delivered": 1})));
+    assert_eq!(
+        send(&server, Some(KEY), body).await,
+        (200, json!({"delivered": 1}))
+    );
     assert_eq!(
         recv_frame(&mut bob).await,
         Message::Text("plain text, not JSON".into())
     );
 
     let body = json!({"users": ["bob"], "message": {"binary": "AAEC/w=="}});
-    assert_eq!(send(&server, Some(KEY), body).await, (200, json!({"delivered": 1})));
+    assert_eq!(
+        send(&server, Some(KEY), body).await,
+        (200, json!({"delivered": 1}))
+    );
     assert_eq!(
         recv_frame(&mut bob).await,
         Message::Binary(vec![0, 1, 2, 255].into())
@@ -86,7 +95,10 @@ async fn the_key_is_required_and_checked() {
     let (status, reply) = send(&server, None, body.clone()).await;
     assert_eq!(status, 401, "{reply}");
     assert_eq!(send(&server, Some("wrong"), body.clone()).await.0, 401);
-    assert_eq!(send(&server, Some(&KEY[..KEY.len() - 1]), body).await.0, 401);
+    assert_eq!(
+        send(&server, Some(&KEY[..KEY.len() - 1]), body).await.0,
+        401
+    );
     let response = client()
         .get(format!(
             "http://{}/_switchboard/online?user=alice",
@@ -141,7 +153,10 @@ async fn online_answers_for_any_user() {
     drop(alice);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while online(&server, "alice").await != json!({"online": false}) {
-        assert!(std::time::Instant::now() < deadline, "alice never went offline");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice never went offline"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

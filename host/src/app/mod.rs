@@ -161,11 +161,16 @@ impl App {
                     continue;
                 };
                 let problem = if !component.exports.http {
-                    Some("exports no `wasi:http/incoming-handler`, so it cannot serve its path".into())
+                    Some(
+                        "exports no `wasi:http/incoming-handler`, so it cannot serve its path"
+                            .into(),
+                    )
                 } else {
                     api.iter()
                         .find(|(other, _)| other.overlaps(&route))
-                        .map(|(other, _)| format!("serves the same paths as api/{}.wasm", other.name))
+                        .map(|(other, _)| {
+                            format!("serves the same paths as api/{}.wasm", other.name)
+                        })
                 };
                 match problem {
                     Some(reason) => {

@@ -146,11 +146,15 @@ impl PathRoute {
     /// `users/index.wasm`, or `[a].wasm` and `[b].wasm`).
     pub fn overlaps(&self, other: &PathRoute) -> bool {
         self.segments.len() == other.segments.len()
-            && self.segments.iter().zip(&other.segments).all(|pair| match pair {
-                (Segment::Fixed(a), Segment::Fixed(b)) => a == b,
-                (Segment::Param(_), Segment::Param(_)) => true,
-                _ => false,
-            })
+            && self
+                .segments
+                .iter()
+                .zip(&other.segments)
+                .all(|pair| match pair {
+                    (Segment::Fixed(a), Segment::Fixed(b)) => a == b,
+                    (Segment::Param(_), Segment::Param(_)) => true,
+                    _ => false,
+                })
     }
 }
 
@@ -290,7 +294,10 @@ mod tests {
     #[test]
     fn patterns_and_overlaps() {
         let parse = |p: &str| PathRoute::parse(Path::new(p)).unwrap().unwrap();
-        assert_eq!(parse("users/[id]/posts.wasm").pattern(), "/api/users/:id/posts");
+        assert_eq!(
+            parse("users/[id]/posts.wasm").pattern(),
+            "/api/users/:id/posts"
+        );
         assert_eq!(parse("index.wasm").pattern(), "/api");
         assert!(parse("users.wasm").overlaps(&parse("users/index.wasm")));
         assert!(parse("[a].wasm").overlaps(&parse("[b].wasm")));

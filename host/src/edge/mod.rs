@@ -165,7 +165,10 @@ impl Edge {
         cors.insert(header::VARY, HeaderValue::from_static("Origin"));
         match &self.origins {
             OriginPolicy::Any => {
-                cors.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+                cors.insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
             }
             listed if listed.grants(text) => {
                 cors.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
@@ -199,7 +202,10 @@ impl Edge {
         if let Some(asked) = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
             cors.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
         }
-        cors.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        cors.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
         (StatusCode::NO_CONTENT, cors).into_response()
     }
 }

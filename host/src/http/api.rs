@@ -64,13 +64,17 @@ async fn answer(services: &Services, request: Request) -> Response {
         Ok(body) => body,
         Err(err) if is_length_limit(&err) => return too_large(),
         Err(err) => {
-            return error(StatusCode::BAD_REQUEST, format!("cannot read the body: {err}"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {err}"),
+            );
         }
     };
 
     let head = auth::http_request(&parts.method, &parts.uri, &parts.headers);
     let jwt = services.jwt.as_ref();
-    let user = match auth::authenticate(&services.runtime, jwt, services.scope(), &app, head).await {
+    let user = match auth::authenticate(&services.runtime, jwt, services.scope(), &app, head).await
+    {
         Ok(user) => user,
         Err(refused) => {
             tracing::info!(status = %refused.status, "request refused: {}", refused.reason);

@@ -111,7 +111,10 @@ pub async fn send(
     };
     match services.hub.send_to_users(&request.users, message).await {
         Ok(delivered) => Json(json!({ "delivered": delivered })).into_response(),
-        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, format!("send failed: {err}")),
+        Err(err) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("send failed: {err}"),
+        ),
     }
 }
 
@@ -128,6 +131,9 @@ pub async fn online(
     };
     match services.hub.is_online(&query.user).await {
         Ok(online) => Json(json!({ "online": online })).into_response(),
-        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, format!("is-online failed: {err}")),
+        Err(err) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("is-online failed: {err}"),
+        ),
     }
 }

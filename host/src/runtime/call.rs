@@ -3,8 +3,8 @@
 
 use super::bindings::types::SentMessage;
 use super::component::Component;
-use super::scope::CallScope;
 use super::outbound::OutboundGate;
+use super::scope::CallScope;
 use super::{Runtime, guest_log};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -214,11 +214,13 @@ impl Runtime {
         })?;
         let presence = indices(&exported, PRESENCE, || presence::GuestIndices::new(&pre))?;
         let logging = indices(&exported, LOGGING, || logging::GuestIndices::new(&pre))?;
-        let http = match exported.iter().find(|name| name.starts_with(INCOMING_HANDLER)) {
-            Some(name) => Some(
-                ProxyIndices::new(&pre)
-                    .map_err(|err| LoadError::WrongExport("wasi:http/incoming-handler", format!("{name}: {err:#}")))?,
-            ),
+        let http = match exported
+            .iter()
+            .find(|name| name.starts_with(INCOMING_HANDLER))
+        {
+            Some(name) => Some(ProxyIndices::new(&pre).map_err(|err| {
+                LoadError::WrongExport("wasi:http/incoming-handler", format!("{name}: {err:#}"))
+            })?),
             None => None,
         };
         let exports = Exports {

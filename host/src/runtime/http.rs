@@ -36,9 +36,10 @@ impl Runtime {
             let mut http = store.data_mut().http();
             let request = http.new_incoming_request(Scheme::Http, request)?;
             let outparam = http.new_response_outparam(tx)?;
-            let call = proxy
-                .wasi_http_incoming_handler()
-                .call_handle(&mut *store, request, outparam);
+            let call =
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut *store, request, outparam);
             let read = read_response(rx, max_response_bytes);
             tokio::pin!(call, read);
             let mut returned = false;

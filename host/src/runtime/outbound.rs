@@ -87,9 +87,9 @@ fn parse(pattern: &str) -> Result<Pattern, PatternError> {
         pattern: pattern.to_owned(),
         reason,
     };
-    let (scheme, rest) = pattern
-        .split_once("://")
-        .ok_or_else(|| error("write it as scheme://host[:port], such as https://api.example.com"))?;
+    let (scheme, rest) = pattern.split_once("://").ok_or_else(|| {
+        error("write it as scheme://host[:port], such as https://api.example.com")
+    })?;
     let scheme = match scheme {
         "*" => None,
         "http" | "https" => Some(scheme.to_owned()),
@@ -146,10 +146,7 @@ impl OutboundGate {
     fn admit(&mut self, uri: &http::Uri) -> Result<(), HttpError> {
         let scheme = uri.scheme_str().unwrap_or("https");
         let host = uri.host().unwrap_or_default();
-        let port = uri
-            .port_u16()
-            .or_else(|| default_port(scheme))
-            .unwrap_or(0);
+        let port = uri.port_u16().or_else(|| default_port(scheme)).unwrap_or(0);
         if !self.allowed.allows(scheme, host, port) {
             tracing::warn!(%uri, "outbound request denied: not in allowed-outbound-hosts");
             return Err(HttpError::HttpRequestDenied);
@@ -214,7 +211,11 @@ mod tests {
         assert!(!a.allows("https", "127.0.0.1", 1234));
         assert!(!a.allows("http", "localhost", 1234));
 
-        let a = allowed(&["https://*.example.com", "*://db.internal:5984", "http://[::1]:8080"]);
+        let a = allowed(&[
+            "https://*.example.com",
+            "*://db.internal:5984",
+            "http://[::1]:8080",
+        ]);
         assert!(a.allows("https", "a.b.example.com", 443));
         assert!(!a.allows("https", "example.com", 443));
         assert!(!a.allows("https", "badexample.com", 443));

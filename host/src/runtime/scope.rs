@@ -1,8 +1,8 @@
 //! Whom a call acts for, and the backends it reaches.
 
+use super::bindings::types::User;
 use crate::backend::limits::{LimitedStore, StoreLimits};
 use crate::backend::null::{NullHub, NullStore};
-use super::bindings::types::User;
 use crate::backend::{ConnectionId, Hub, Outbound, Peer};
 use std::sync::Arc;
 

@@ -50,7 +50,8 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let app_dir = app_dir.into();
         let allowed = AllowedHosts::new(&settings.http.allowed_outbound_hosts)?;
-        let runtime = Runtime::with_outbound(settings.limits.clone(), settings.cache_dir(), allowed)?;
+        let runtime =
+            Runtime::with_outbound(settings.limits.clone(), settings.cache_dir(), allowed)?;
         let app = App::load(&app_dir, &runtime).await?;
         if app.routes.is_empty() && app.api.is_empty() {
             tracing::warn!(

@@ -1,11 +1,11 @@
 //! Every route of the main listener, in one place.
 
 use crate::context::Services;
+use crate::http::{self, send};
 use crate::socket::connection::Lifecycle;
 use crate::socket::upgrade;
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use crate::http::{self, send};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;

@@ -30,7 +30,7 @@ async fn anonymous_replies_skip_the_hub_and_user_sends_take_it() {
             queue,
             overflowed: Arc::new(Notify::new()),
         };
-        let scope = CallScope::new(Arc::new(NullHub), store.clone()).for_connection(peer);
+        let scope = CallScope::new(Arc::new(NullHub), store.clone()).for_connection(peer, None);
         let request = Request {
             connection: "node-c1".into(),
             data: Data::Text("hello".into()),

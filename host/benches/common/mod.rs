@@ -35,7 +35,7 @@ impl OneConnection {
             .await
             .expect("a local hub never fails");
         let store = LimitedStore::new(Arc::new(MemoryStore::new()), StoreLimits::default());
-        let scope = CallScope::new(hub.clone(), store).for_connection(peer);
+        let scope = CallScope::new(hub.clone(), store).for_connection(peer, None);
         OneConnection {
             hub,
             id,

@@ -38,11 +38,12 @@ pub struct OnlineQuery {
     user: String,
 }
 
-/// 404 while the API is off, 401 without the right key.
-fn authorize(services: &Services, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal of a request without the right key: 404 while the API is
+/// off, 401 for a missing or wrong key; `None` lets it through.
+fn refusal(services: &Services, headers: &HeaderMap) -> Option<Response> {
     let Some(key) = &services.settings.http.api_key else {
         let reason = "the send API is off; start the server with --api-key to turn it on";
-        return Err(error(StatusCode::NOT_FOUND, reason));
+        return Some(error(StatusCode::NOT_FOUND, reason));
     };
     let given = headers
         .get(header::AUTHORIZATION)
@@ -52,13 +53,13 @@ fn authorize(services: &Services, headers: &HeaderMap) -> Result<(), Response> {
     // Hashing first makes the comparison independent of both lengths.
     let (given, key) = (Sha256::digest(given.trim()), Sha256::digest(key));
     match bool::from(given.ct_eq(&key)) {
-        true => Ok(()),
+        true => None,
         false => {
             let mut refused = error(StatusCode::UNAUTHORIZED, "missing or wrong API key");
             refused
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
-            Err(refused)
+            Some(refused)
         }
     }
 }
@@ -85,7 +86,7 @@ pub async fn send(
     headers: HeaderMap,
     body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(refused) = authorize(&services, &headers) {
+    if let Some(refused) = refusal(&services, &headers) {
         return refused;
     }
     let Json(request) = match body {
@@ -123,7 +124,7 @@ pub async fn online(
     headers: HeaderMap,
     query: Result<Query<OnlineQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(refused) = authorize(&services, &headers) {
+    if let Some(refused) = refusal(&services, &headers) {
         return refused;
     }
     let Ok(Query(query)) = query else {

@@ -139,7 +139,7 @@ fn tables(report: &Report) -> String {
         let _ = writeln!(
             s,
             "{} keep-alive HTTP/1.1 connections, each sending `GET {}` and waiting for the \
-             whole 200 `hello` response; the servers take turns, {} windows of {:.0} s each; \
+             whole 200 `hello` response; the servers take turns, {} windows of {:.1} s each; \
              medians over the windows.\n",
             first.connections,
             crate::http::PATH,
@@ -232,10 +232,11 @@ fn markdown(report: &Report, chart: &str) -> String {
              with its defaults (fuel, epoch interruption, a fresh instance per request from the \
              pooling allocator); **wasmtime** is `wasmtime serve` {v} on the same file, with its \
              defaults (pooling allocator, a fresh instance per request, no fuel, no epoch \
-             interruption), installed with `cargo install wasmtime-cli --version {v} --locked`; \
+             interruption), installed with `{install}`; \
              **wasmtime-limits** is the same with `{limits}`, Switchboard's default fuel and \
              timeout. All are pinned to the server core and loaded by the same client.\n\n",
             v = crate::setup::WASMTIME_VERSION,
+            install = crate::setup::wasmtime_install_hint(),
             limits = crate::servers::WASMTIME_LIMIT_FLAGS.join(" "),
         );
     }

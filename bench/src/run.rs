@@ -93,8 +93,11 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let app_dir = setup::build_app(&root, &switchboard)?;
     let node_dir = setup::node_baseline(&root)?;
     let mut notes = Vec::new();
-    let http_wanted =
-        options.only.is_empty() || options.only.iter().any(|w| "http".contains(w.as_str()));
+    let http_wanted = options.only.is_empty()
+        || options
+            .only
+            .iter()
+            .any(|w| "http api/hello keep-alive".contains(w.as_str()));
     let baseline_skipped = ["wasmtime", "wasmtime-limits"]
         .iter()
         .all(|k| options.skip.iter().any(|s| s == k));
@@ -106,12 +109,13 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         let hint = setup::wasmtime_install_hint();
         anyhow::ensure!(
             options.smoke,
-            "wasmtime {} not found for the HTTP baseline; install it with: {hint} \
-             (or --skip wasmtime,wasmtime-limits)",
+            "wasmtime {} not found for the HTTP baseline; install it (10-20 minutes) with \
+             `{hint}`, pass --wasmtime PATH, or --skip wasmtime,wasmtime-limits",
             setup::WASMTIME_VERSION
         );
         eprintln!(
-            "== wasmtime not found: the HTTP scenario runs against Switchboard alone; install it with: {hint}"
+            "== wasmtime not found: the HTTP scenario runs against Switchboard alone; \
+             install it (10-20 minutes) with `{hint}` or pass --wasmtime PATH"
         );
         notes.push(format!(
             "wasmtime {} was not found, so the HTTP scenario's `wasmtime serve` baseline was \

@@ -117,10 +117,7 @@ pub fn wasmtime_install_hint() -> String {
         || format!("~/.cache/switchboard/wasmtime-{WASMTIME_VERSION}"),
         |p| p.display().to_string(),
     );
-    format!(
-        "cargo install wasmtime-cli --version {WASMTIME_VERSION} --locked --root {root} \
-         (10-20 minutes), or pass --wasmtime PATH"
-    )
+    format!("cargo install wasmtime-cli --version {WASMTIME_VERSION} --locked --root {root}")
 }
 
 /// `wasmtime` for the HTTP baseline: `given` (which must run), else the

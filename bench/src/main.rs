@@ -10,6 +10,7 @@
 mod client;
 mod echo;
 mod fanout;
+mod http;
 mod idle;
 mod output;
 mod plain;
@@ -48,11 +49,17 @@ struct Cli {
     /// (one argument each, repeatable), for experiments.
     #[arg(long = "serve-arg", allow_hyphen_values = true)]
     serve_args: Vec<String>,
+    /// The `wasmtime` CLI (48.0.8) for the HTTP scenario's baseline
+    /// [default: ~/.cache/switchboard/wasmtime-48.0.8/bin/wasmtime, then
+    /// PATH]. Without one, a smoke run skips the baseline.
+    #[arg(long)]
+    wasmtime: Option<PathBuf>,
     /// Only run the scenarios whose names contain one of these words
-    /// (echo, fanout, idle, runaway).
+    /// (echo, fanout, idle, runaway, http).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Skip these servers (wasm, native, node, plain).
+    /// Skip these servers (wasm, native, node, plain, wasmtime,
+    /// wasmtime-limits).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 }
@@ -96,6 +103,7 @@ fn main() -> anyhow::Result<()> {
         seconds: cli.seconds.max(1),
         out: cli.out,
         switchboard: cli.switchboard,
+        wasmtime: cli.wasmtime,
         serve_args: cli.serve_args,
         only: cli.only,
         skip: cli.skip,

@@ -134,6 +134,40 @@ fn tables(report: &Report) -> String {
             r.cpu_us_per_msg
         );
     }
+    if let Some(first) = report.http.first() {
+        s += "### HTTP `api/` hello world, closed loop\n\n";
+        let _ = writeln!(
+            s,
+            "{} keep-alive HTTP/1.1 connections, each sending `GET {}` and waiting for the \
+             whole 200 `hello` response; the servers take turns, {} windows of {:.1} s each; \
+             medians over the windows.\n",
+            first.connections,
+            crate::http::PATH,
+            first.result.windows.len(),
+            first.window_s
+        );
+        s += "| server | flags | req/s | p50 | p99 | server CPU/request | server CPU |\n";
+        s += "|---|---|---:|---:|---:|---:|---:|\n";
+        for row in &report.http {
+            let r = &row.result;
+            let flags = match row.flags.is_empty() {
+                true => "defaults".to_owned(),
+                false => format!("`{}`", row.flags.join(" ")),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.0} | {} | {} | {:.1} µs | {:.0}% |",
+                row.server.name(),
+                flags,
+                r.requests_per_s,
+                us(r.latency.p50_us),
+                us(r.latency.p99_us),
+                r.cpu_us_per_request,
+                r.server_cpu * 100.0
+            );
+        }
+        s += "\n";
+    }
     if !report.checks.is_empty() {
         s += "### Ratios and targets\n\n| figure | value | target | met |\n|---|---:|---|---|\n";
         for Check {
@@ -190,6 +224,22 @@ fn markdown(report: &Report, chart: &str) -> String {
           on it, because on two cores the load generator can be the bottleneck.\n\n",
         crate::servers::SERVER_LOG
     );
+    if !report.http.is_empty() {
+        let _ = write!(
+            s,
+            "HTTP: **wasm** is Switchboard serving `bench/app`'s `api/hello.wasm` (a \
+             `wasi:http/incoming-handler` written against the `wasi` crate alone) at `/api/hello`, \
+             with its defaults (fuel, epoch interruption, a fresh instance per request from the \
+             pooling allocator); **wasmtime** is `wasmtime serve` {v} on the same file, with its \
+             defaults (pooling allocator, a fresh instance per request, no fuel, no epoch \
+             interruption), installed with `{install}`; \
+             **wasmtime-limits** is the same with `{limits}`, Switchboard's default fuel and \
+             timeout. All are pinned to the server core and loaded by the same client.\n\n",
+            v = crate::setup::WASMTIME_VERSION,
+            install = crate::setup::wasmtime_install_hint(),
+            limits = crate::servers::WASMTIME_LIMIT_FLAGS.join(" "),
+        );
+    }
     let _ = writeln!(s, "![Latency percentiles]({chart})\n");
     s += &tables(report);
     if !report.notes.is_empty() {
@@ -324,5 +374,7 @@ fn color(kind: Kind) -> &'static str {
         Kind::Native => "#1982c4",
         Kind::Node => "#8ac926",
         Kind::Plain => "#ff924c",
+        Kind::Wasmtime => "#ffca3a",
+        Kind::WasmtimeLimits => "#c9a227",
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::echo::EchoResult;
 use crate::fanout::FanoutResult;
+use crate::http::HttpResult;
 use crate::idle::IdlePoint;
 use crate::servers::Kind;
 use hdrhistogram::Histogram;
@@ -67,6 +68,18 @@ pub struct RunawayRow {
     pub baseline_p99_us: f64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpRow {
+    pub scenario: String,
+    pub server: Kind,
+    pub connections: usize,
+    /// Length of each measured window, in seconds.
+    pub window_s: f64,
+    /// Flags added to the server's defaults.
+    pub flags: Vec<String>,
+    pub result: HttpResult,
+}
+
 /// A measured ratio or figure and its target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
@@ -99,6 +112,9 @@ pub struct Report {
     pub fanout: Vec<FanoutRow>,
     pub idle: Vec<IdleRow>,
     pub runaway: Option<RunawayRow>,
+    /// Older results have no HTTP scenario.
+    #[serde(default)]
+    pub http: Vec<HttpRow>,
     pub checks: Vec<Check>,
     /// What limited this run (for example the open-file limit).
     pub notes: Vec<String>,
@@ -189,6 +205,25 @@ impl Report {
                 target: "≤ 2".into(),
                 met: Some(value <= 2.0),
             });
+        }
+        let http = |server| {
+            self.http
+                .iter()
+                .find(|row| row.server == server)
+                .map(|row| row.result.cpu_us_per_request)
+        };
+        if let Some(wasm) = http(Kind::Wasm) {
+            for (baseline, max) in [(Kind::Wasmtime, Some(1.2)), (Kind::WasmtimeLimits, None)] {
+                if let Some(base) = http(baseline) {
+                    let value = wasm / base;
+                    checks.push(Check {
+                        name: format!("http hello: CPU/request wasm/{}", baseline.name()),
+                        value,
+                        target: max.map_or("report".into(), |m| format!("≤ {m}")),
+                        met: max.map(|m| value <= m),
+                    });
+                }
+            }
         }
         self.checks = checks;
     }

@@ -3,8 +3,9 @@
 
 use crate::echo::{self, EchoPlan};
 use crate::fanout::{self, FanoutPlan};
-use crate::report::{EchoRow, FanoutRow, IdleRow, Machine, Report, RunawayRow};
-use crate::servers::{Kind, Programs};
+use crate::http::{self, HttpPlan};
+use crate::report::{EchoRow, FanoutRow, HttpRow, IdleRow, Machine, Report, RunawayRow};
+use crate::servers::{Kind, Programs, WASMTIME_LIMIT_FLAGS};
 use crate::{idle, output, procstat, setup};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,6 +15,7 @@ pub struct Options {
     pub seconds: u64,
     pub out: Option<PathBuf>,
     pub switchboard: Option<PathBuf>,
+    pub wasmtime: Option<PathBuf>,
     pub serve_args: Vec<String>,
     pub only: Vec<String>,
     pub skip: Vec<String>,
@@ -29,6 +31,8 @@ struct Sizes {
     idle: Vec<usize>,
     /// (connections, one message in n is a runaway)
     runaway: (usize, u64),
+    /// keep-alive connections, windows per server, window length
+    http: (usize, usize, Duration),
     warmup: Duration,
     measure: Duration,
 }
@@ -48,6 +52,7 @@ impl Sizes {
                 fanout: vec![(20, 10, 20), (50, 10, 20)],
                 idle: vec![50, 100],
                 runaway: (4, 10),
+                http: (4, 2, Duration::from_millis(500)),
                 warmup: Duration::from_millis(300),
                 measure: Duration::from_secs(1),
             };
@@ -57,6 +62,7 @@ impl Sizes {
             fanout: vec![(1_000, 100, 100), (10_000, 100, 100)],
             idle: vec![10_000, 50_000],
             runaway: (100, 100),
+            http: (32, 7, Duration::from_secs(seconds.div_ceil(2).max(1))),
             warmup: Duration::from_secs(seconds.div_ceil(2).min(3)),
             measure: Duration::from_secs(seconds),
         }
@@ -68,6 +74,10 @@ pub fn echo_name(connections: usize, bytes: usize) -> String {
         20 => format!("echo {connections} × 20 B"),
         n => format!("echo {connections} × {} KiB", n >> 10),
     }
+}
+
+pub fn http_name(connections: usize) -> String {
+    format!("http api/hello × {connections} keep-alive")
 }
 
 pub fn fanout_name(connections: usize, recipients: usize) -> String {
@@ -82,6 +92,37 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     };
     let app_dir = setup::build_app(&root, &switchboard)?;
     let node_dir = setup::node_baseline(&root)?;
+    let mut notes = Vec::new();
+    let http_wanted = options.only.is_empty()
+        || options
+            .only
+            .iter()
+            .any(|w| "http api/hello keep-alive".contains(w.as_str()));
+    let baseline_skipped = ["wasmtime", "wasmtime-limits"]
+        .iter()
+        .all(|k| options.skip.iter().any(|s| s == k));
+    let wasmtime = match http_wanted && !baseline_skipped {
+        true => setup::wasmtime(&root, options.wasmtime.as_deref())?,
+        false => None,
+    };
+    if http_wanted && !baseline_skipped && wasmtime.is_none() {
+        let hint = setup::wasmtime_install_hint();
+        anyhow::ensure!(
+            options.smoke,
+            "wasmtime {} not found for the HTTP baseline; install it (10-20 minutes) with \
+             `{hint}`, pass --wasmtime PATH, or --skip wasmtime,wasmtime-limits",
+            setup::WASMTIME_VERSION
+        );
+        eprintln!(
+            "== wasmtime not found: the HTTP scenario runs against Switchboard alone; \
+             install it (10-20 minutes) with `{hint}` or pass --wasmtime PATH"
+        );
+        notes.push(format!(
+            "wasmtime {} was not found, so the HTTP scenario's `wasmtime serve` baseline was \
+             skipped; install it with `{hint}`.",
+            setup::WASMTIME_VERSION
+        ));
+    }
     let out = match (&options.out, options.smoke) {
         (Some(out), _) => out.clone(),
         (None, true) => std::env::var_os("CARGO_TARGET_DIR")
@@ -103,6 +144,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         app_dir,
         node_dir: node_dir.clone(),
         bench: std::env::current_exe()?,
+        wasmtime,
         serve_args: options.serve_args.clone(),
         log_dir,
         server_core,
@@ -119,14 +161,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         }
     }
     sizes.idle.dedup();
-    let notes = match sizes.idle.last() {
-        Some(&last) if !options.smoke && last < 50_000 => vec![format!(
+    if let Some(&last) = sizes.idle.last()
+        && !options.smoke
+        && last < 50_000
+        && (options.only.is_empty() || options.only.iter().any(|w| "idle".contains(w.as_str())))
+    {
+        notes.push(format!(
             "The open-file limit is {files} and cannot be raised here (no privilege to \
              raise the hard limit), so idle memory was measured at {last} connections, \
              not 50,000."
-        )],
-        _ => Vec::new(),
-    };
+        ));
+    }
     let mut report = Report {
         command: match (options.command.is_empty(), cfg!(debug_assertions)) {
             (true, false) => "cargo run --release -p switchboard-bench".to_owned(),
@@ -146,6 +191,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         fanout: Vec::new(),
         idle: Vec::new(),
         runaway: None,
+        http: Vec::new(),
         checks: Vec::new(),
         notes,
     };
@@ -225,6 +271,9 @@ async fn scenarios(
             .copied()
             .filter(|k| !options.skip.iter().any(|s| s == k.name()))
             .filter(|k| *k != Kind::Node || programs.node_dir.is_some())
+            .filter(|k| {
+                !matches!(k, Kind::Wasmtime | Kind::WasmtimeLimits) || programs.wasmtime.is_some()
+            })
             .collect()
     };
     let all = [Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain];
@@ -308,6 +357,50 @@ async fn scenarios(
             baseline_p99_us: baseline.map_or(f64::NAN, |b| b.latency.p99_us),
             result,
         });
+    }
+    let (connections, windows, window) = sizes.http;
+    let scenario = http_name(connections);
+    if wanted(&scenario) {
+        let kinds = servers(&[Kind::Wasm, Kind::Wasmtime, Kind::WasmtimeLimits]);
+        let mut running = Vec::new();
+        for &kind in &kinds {
+            eprintln!("-- {scenario}: starting {}", kind.name());
+            running.push(programs.start(kind, &[])?);
+        }
+        if !running.is_empty() {
+            eprintln!(
+                "-- {scenario} on {}, in turns",
+                kinds
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let plan = HttpPlan {
+                connections,
+                windows,
+                window,
+                warmup: sizes.warmup,
+            };
+            let results = http::run(&running.iter().collect::<Vec<_>>(), plan).await?;
+            for (server, result) in kinds.into_iter().zip(results) {
+                let flags = match server {
+                    Kind::WasmtimeLimits => {
+                        WASMTIME_LIMIT_FLAGS.iter().map(|s| s.to_string()).collect()
+                    }
+                    Kind::Wasm => programs.serve_args.clone(),
+                    _ => Vec::new(),
+                };
+                report.http.push(HttpRow {
+                    scenario: scenario.clone(),
+                    server,
+                    connections,
+                    window_s: window.as_secs_f64(),
+                    flags,
+                    result,
+                });
+            }
+        }
     }
     Ok(())
 }

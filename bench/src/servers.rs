@@ -31,7 +31,19 @@ pub enum Kind {
     Node,
     /// A bare tokio-tungstenite echo loop with default settings.
     Plain,
+    /// `wasmtime serve` running the bench app's `api/hello.wasm`, with its
+    /// defaults (no fuel, no epoch interruption).
+    Wasmtime,
+    /// The same with Switchboard's default limits:
+    /// [`WASMTIME_LIMIT_FLAGS`].
+    #[serde(rename = "wasmtime-limits")]
+    WasmtimeLimits,
 }
+
+/// `wasmtime serve` flags for a like-for-like row: Switchboard's default
+/// fuel per call (500 million) and wall-clock limit (10 s, which turns
+/// on epoch interruption and wasmtime's epoch ticker thread).
+pub const WASMTIME_LIMIT_FLAGS: [&str; 4] = ["-W", "fuel=500000000", "-W", "timeout=10s"];
 
 impl Kind {
     pub fn name(self) -> &'static str {
@@ -40,6 +52,8 @@ impl Kind {
             Kind::Native => "native",
             Kind::Node => "node",
             Kind::Plain => "plain",
+            Kind::Wasmtime => "wasmtime",
+            Kind::WasmtimeLimits => "wasmtime-limits",
         }
     }
 }
@@ -54,6 +68,8 @@ pub struct Programs {
     pub node_dir: Option<PathBuf>,
     /// This program, which serves the plain echo loop.
     pub bench: PathBuf,
+    /// `wasmtime` 48.0.8 (the CLI), when found.
+    pub wasmtime: Option<PathBuf>,
     /// Flags added to every `switchboard serve`.
     pub serve_args: Vec<String>,
     /// Server logs go here.
@@ -111,6 +127,19 @@ impl Programs {
                 command.args(["plain-echo", "--listen", &listen]);
                 command
             }
+            Kind::Wasmtime | Kind::WasmtimeLimits => {
+                let wasmtime = self
+                    .wasmtime
+                    .as_ref()
+                    .context("wasmtime is not available")?;
+                let mut command = Command::new(wasmtime);
+                command.args(["serve", "--addr", &listen]);
+                if kind == Kind::WasmtimeLimits {
+                    command.args(WASMTIME_LIMIT_FLAGS);
+                }
+                command.args(extra).arg(self.hello_wasm());
+                command
+            }
         };
         let log = std::fs::File::create(self.log_dir.join(format!("{}.log", kind.name())))?;
         command
@@ -134,6 +163,13 @@ impl Programs {
         };
         running.wait_ready()?;
         Ok(running)
+    }
+}
+
+impl Programs {
+    /// The HTTP scenario's component, served by every HTTP server.
+    pub fn hello_wasm(&self) -> PathBuf {
+        self.app_dir.join("api").join("hello.wasm")
     }
 }
 

@@ -94,3 +94,73 @@ pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+/// The `wasmtime-cli` version the HTTP baseline runs: the wasmtime the
+/// host links.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// Where `wasmtime` is installed by the command [`wasmtime_install_hint`]
+/// prints.
+fn wasmtime_root() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    Some(
+        PathBuf::from(home)
+            .join(".cache")
+            .join("switchboard")
+            .join(format!("wasmtime-{WASMTIME_VERSION}")),
+    )
+}
+
+/// How to install the HTTP baseline.
+pub fn wasmtime_install_hint() -> String {
+    let root = wasmtime_root().map_or_else(
+        || format!("~/.cache/switchboard/wasmtime-{WASMTIME_VERSION}"),
+        |p| p.display().to_string(),
+    );
+    format!("cargo install wasmtime-cli --version {WASMTIME_VERSION} --locked --root {root}")
+}
+
+/// `wasmtime` for the HTTP baseline: `given` (which must run), else the
+/// install location of [`wasmtime_install_hint`], else one on PATH.
+/// `None` when none is found; a version other than
+/// [`WASMTIME_VERSION`] is used with a warning.
+pub fn wasmtime(root: &Path, given: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
+    let version = |path: &Path| {
+        let out = Command::new(path).arg("--version").output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let found = match given {
+        Some(path) => {
+            let v = version(path)
+                .with_context(|| format!("--wasmtime {} does not run", path.display()))?;
+            Some((path.to_path_buf(), v))
+        }
+        None => {
+            let mut candidates: Vec<PathBuf> = Vec::new();
+            candidates.extend(wasmtime_root().map(|r| r.join("bin").join("wasmtime")));
+            candidates.push(
+                target_dir(root)
+                    .join(format!("wasmtime-{WASMTIME_VERSION}"))
+                    .join("bin")
+                    .join("wasmtime"),
+            );
+            candidates.push(PathBuf::from("wasmtime"));
+            candidates
+                .into_iter()
+                .find_map(|path| version(&path).map(|v| (path, v)))
+        }
+    };
+    let Some((path, version)) = found else {
+        return Ok(None);
+    };
+    if !version.contains(WASMTIME_VERSION) {
+        eprintln!(
+            "== warning: {} is {version}, not {WASMTIME_VERSION}, the version the host links",
+            path.display()
+        );
+    }
+    eprintln!("== HTTP baseline: {} ({version})", path.display());
+    Ok(Some(path))
+}

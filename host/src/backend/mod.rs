@@ -1,15 +1,17 @@
 //! Backends: where the facts that outlive one call live. The [`Hub`]
 //! knows which connections are open, whose they are, and delivers to
-//! them; the [`AppStore`] keeps components' shared state.
+//! them; the [`AppStore`] keeps components' shared state; the
+//! [`JobQueue`](jobs::JobQueue) keeps queued jobs and schedule ticks.
 //!
-//! Both are traits whose calls can fail with a [`BackendError`], so that
+//! All are traits whose calls can fail with a [`BackendError`], so that
 //! a networked implementation (Redis, for many nodes) can sit behind them.
-//! [`local`] holds the in-memory ones of a single process. Store limits are
+//! [`local`] holds the embedded ones of a single process. Store limits are
 //! not the backends' business: [`limits::LimitedStore`] enforces them once,
 //! above the trait, for every backend.
 //!
 //! Depends on nothing else in the crate.
 
+pub mod jobs;
 pub mod limits;
 pub mod local;
 pub mod null;

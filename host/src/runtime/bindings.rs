@@ -7,5 +7,5 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::switchboard::socket::{authenticate, handler, logging, presence};
-pub use switchboard::socket::{context, socket, store, types};
+pub use exports::switchboard::socket::{authenticate, handler, job, logging, presence, schedule};
+pub use switchboard::socket::{context, queue, socket, store, types};

@@ -3,10 +3,11 @@
 
 use super::Runtime;
 use super::bindings::types::{DataType, HandlerConfig, HookModes};
-use super::bindings::{authenticate, handler, logging, presence};
+use super::bindings::{authenticate, handler, job, logging, presence, schedule};
 use super::cache::{self, Origin};
 use super::call::CallError;
 use super::exports::Export;
+use super::jobs::{JobOptions, ScheduleOptions};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -24,6 +25,8 @@ const HANDLER: &str = interface!("handler");
 const AUTHENTICATE: &str = interface!("authenticate");
 const PRESENCE: &str = interface!("presence");
 const LOGGING: &str = interface!("logging");
+const JOB: &str = interface!("job");
+const SCHEDULE: &str = interface!("schedule");
 /// The standard export of `api/` handlers; any 0.2.x version links.
 const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
 
@@ -36,6 +39,10 @@ pub struct Exports {
     pub logging: bool,
     /// `wasi:http/incoming-handler`: an `api/` handler.
     pub http: bool,
+    /// A `queues/` job runner.
+    pub job: bool,
+    /// A `schedules/` scheduled job.
+    pub schedule: bool,
 }
 
 impl Exports {
@@ -55,6 +62,12 @@ impl Exports {
         }
         if self.http {
             names.push("wasi:http/incoming-handler");
+        }
+        if self.job {
+            names.push("job");
+        }
+        if self.schedule {
+            names.push("schedule");
         }
         names
     }
@@ -99,6 +112,10 @@ pub struct Component {
     pub options: HandlerOptions,
     /// The logging hooks it takes part in, if it exports `logging`.
     pub hook_modes: Option<HookModes>,
+    /// What it declared, if it exports `job`.
+    pub job_options: Option<JobOptions>,
+    /// Its schedule, if it exports `schedule`.
+    pub schedule_options: Option<ScheduleOptions>,
     pub loaded_at: SystemTime,
     /// How long compiling (or loading from the cache) took.
     pub load_time: Duration,
@@ -109,6 +126,8 @@ pub struct Component {
     pub(super) presence: Option<presence::GuestIndices>,
     pub(super) logging: Option<logging::GuestIndices>,
     pub(super) http: Option<ProxyIndices>,
+    pub(super) job: Option<job::GuestIndices>,
+    pub(super) schedule: Option<schedule::GuestIndices>,
 }
 
 impl Component {
@@ -140,6 +159,20 @@ impl Component {
         }
     }
 
+    pub(super) fn job(&self) -> Export<'_, job::GuestIndices> {
+        Export {
+            name: "job",
+            indices: self.job.as_ref(),
+        }
+    }
+
+    pub(super) fn schedule(&self) -> Export<'_, schedule::GuestIndices> {
+        Export {
+            name: "schedule",
+            indices: self.schedule.as_ref(),
+        }
+    }
+
     pub(super) fn http(&self) -> Export<'_, ProxyIndices> {
         Export {
             name: "wasi:http/incoming-handler",
@@ -160,9 +193,11 @@ pub enum LoadError {
     #[error("exports `{0}` with a signature this host does not understand: {1}")]
     WrongExport(&'static str, String),
     #[error(
-        "exports none of `{HANDLER}`, `{AUTHENTICATE}`, `{PRESENCE}`, `{LOGGING}` or `wasi:http/incoming-handler@0.2.x`"
+        "exports none of `{HANDLER}`, `{AUTHENTICATE}`, `{PRESENCE}`, `{LOGGING}`, `{JOB}`, `{SCHEDULE}` or `wasi:http/incoming-handler@0.2.x`"
     )]
     NoExports,
+    #[error("its config is not usable: {0}")]
+    BadConfig(String),
     #[error("its `config` call failed: {0}")]
     Config(CallError),
     #[error("its logging `hooks` call failed: {0}")]
@@ -214,6 +249,8 @@ impl Runtime {
         })?;
         let presence = indices(&exported, PRESENCE, || presence::GuestIndices::new(&pre))?;
         let logging = indices(&exported, LOGGING, || logging::GuestIndices::new(&pre))?;
+        let job = indices(&exported, JOB, || job::GuestIndices::new(&pre))?;
+        let schedule = indices(&exported, SCHEDULE, || schedule::GuestIndices::new(&pre))?;
         let http = match exported
             .iter()
             .find(|name| name.starts_with(INCOMING_HANDLER))
@@ -229,6 +266,8 @@ impl Runtime {
             presence: presence.is_some(),
             logging: logging.is_some(),
             http: http.is_some(),
+            job: job.is_some(),
+            schedule: schedule.is_some(),
         };
         if exports == Exports::default() {
             return Err(LoadError::NoExports);
@@ -239,6 +278,8 @@ impl Runtime {
             exports,
             options: HandlerOptions::default(),
             hook_modes: None,
+            job_options: None,
+            schedule_options: None,
             loaded_at: SystemTime::now(),
             load_time,
             from_cache: origin == Origin::Cached,
@@ -248,6 +289,8 @@ impl Runtime {
             presence,
             logging,
             http,
+            job,
+            schedule,
         };
         if exports.handler {
             component.options = self.read_options(&component).await?;
@@ -255,6 +298,12 @@ impl Runtime {
         if exports.logging {
             let modes = self.logging_hooks(&component).await;
             component.hook_modes = Some(modes.map_err(LoadError::Hooks)?);
+        }
+        if exports.job {
+            component.job_options = Some(self.read_job_options(&component).await?);
+        }
+        if exports.schedule {
+            component.schedule_options = Some(self.read_schedule_options(&component).await?);
         }
         Ok(Arc::new(component))
     }

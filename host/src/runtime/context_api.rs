@@ -1,5 +1,5 @@
 //! The host side of the `context` interface: whom the call acts for and
-//! its route's params, from the call scope.
+//! its route's params, and a job's attempt, from the call scope.
 
 use super::bindings::context::Host;
 use super::bindings::types::User;
@@ -12,5 +12,9 @@ impl Host for CallState {
 
     async fn params(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
         Ok(self.scope.params.clone())
+    }
+
+    async fn attempt(&mut self) -> wasmtime::Result<Option<u32>> {
+        Ok(self.scope.attempt)
     }
 }

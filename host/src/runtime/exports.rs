@@ -4,8 +4,10 @@
 //! outcome to a [`CallError`].
 
 use super::Runtime;
+use super::bindings::job::QueueConfig;
+use super::bindings::schedule::ScheduleConfig;
 use super::bindings::types::{HandlerConfig, HookModes, HttpRequest, Request, SentMessage, User};
-use super::bindings::{authenticate, handler, logging, presence};
+use super::bindings::{authenticate, handler, job, logging, presence, schedule};
 use super::call::{CallError, CallRecord, CallState};
 use super::component::Component;
 use super::scope::CallScope;
@@ -39,7 +41,7 @@ macro_rules! infallible_outcome {
     )*};
 }
 
-infallible_outcome!((), HandlerConfig, HookModes);
+infallible_outcome!((), HandlerConfig, HookModes, QueueConfig, ScheduleConfig);
 
 /// One export of a component: its WIT name, for errors, and its indices
 /// if the component has it.
@@ -74,7 +76,7 @@ macro_rules! indices {
     )*};
 }
 
-indices!(handler, authenticate, presence, logging);
+indices!(handler, authenticate, presence, logging, job, schedule);
 
 impl Indices for ProxyIndices {
     type Guest = Proxy;

@@ -1,7 +1,8 @@
 //! Runs components: one engine, compiled components, and one fresh store
 //! per call with fuel, a wall-clock timeout and a memory cap. Every export
-//! is called through one helper (`exports`); the host imports are
-//! `socket_api` and `store_api`, and a guest's output goes to `guest_log`.
+//! is called through one helper (`exports`; jobs' and schedules' in
+//! `jobs`); the host imports are `socket_api`, `store_api`, `context_api`
+//! and `queue_api`, and a guest's output goes to `guest_log`.
 //!
 //! Depends on `backend` (the traits its imports call) and `settings` (the
 //! limits).
@@ -14,7 +15,9 @@ mod context_api;
 mod exports;
 mod guest_log;
 mod http;
+mod jobs;
 mod outbound;
+mod queue_api;
 mod scope;
 mod socket_api;
 mod store_api;
@@ -23,6 +26,7 @@ pub use cache::content_hash;
 pub use call::{CallError, CallRecord};
 pub use component::{Component, Exports, HandlerOptions, LoadError};
 pub use http::HttpResponse;
+pub use jobs::{JobOptions, ScheduleOptions, Tick};
 pub use outbound::{AllowedHosts, PatternError};
 pub use scope::{CallScope, Trigger};
 pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};
@@ -106,6 +110,7 @@ impl Runtime {
         bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         bindings::context::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        bindings::queue::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
         if metered {
             spawn_epoch_ticker(&engine);
         }

@@ -1,6 +1,7 @@
 //! Whom a call acts for, and the backends it reaches.
 
 use super::bindings::types::User;
+use crate::backend::jobs::Queues;
 use crate::backend::limits::{LimitedStore, StoreLimits};
 use crate::backend::null::{NullHub, NullStore};
 use crate::backend::{ConnectionId, Hub, Outbound, Peer};
@@ -14,6 +15,10 @@ pub enum Trigger {
     Socket,
     /// An `api/` HTTP request.
     Http,
+    /// A queued job's run.
+    Job,
+    /// A schedule's tick.
+    Schedule,
 }
 
 /// `send` goes to `user` on every device, or to `connection` alone when
@@ -32,6 +37,10 @@ pub struct CallScope {
     /// The route's params, for the `context` import.
     pub params: Vec<(String, String)>,
     pub trigger: Trigger,
+    /// Where `queue.push` puts jobs; absent where no queue runs.
+    pub queues: Option<Queues>,
+    /// The attempt of the job being run.
+    pub attempt: Option<u32>,
     /// Keep a copy of each message sent, for `on-message-sent` hooks.
     pub record_sent: bool,
 }
@@ -47,8 +56,16 @@ impl CallScope {
             caller: None,
             params: Vec::new(),
             trigger: Trigger::Socket,
+            queues: None,
+            attempt: None,
             record_sent: false,
         }
+    }
+
+    /// Lets the call push jobs.
+    pub fn with_queues(mut self, queues: Option<Queues>) -> Self {
+        self.queues = queues;
+        self
     }
 
     /// A scope that reaches nothing: no one receives what it sends, no one
@@ -84,6 +101,21 @@ impl CallScope {
         self.trigger = Trigger::Http;
         self.user = caller.as_ref().map(|user| user.id.clone());
         self.caller = caller.map(Arc::new);
+        self
+    }
+
+    /// Runs attempt `attempt` of a job pushed for `caller`, or no one.
+    pub fn for_job(mut self, caller: Option<User>, attempt: u32) -> Self {
+        self.trigger = Trigger::Job;
+        self.user = caller.as_ref().map(|user| user.id.clone());
+        self.caller = caller.map(Arc::new);
+        self.attempt = Some(attempt);
+        self
+    }
+
+    /// Runs a schedule's tick, for no one.
+    pub fn for_schedule(mut self) -> Self {
+        self.trigger = Trigger::Schedule;
         self
     }
 

@@ -71,6 +71,14 @@ impl Host for CallState {
                     authenticate it, or name users with send-to"
                     .into(),
                 Trigger::Socket => "send: this call has no connection or user to reply to".into(),
+                Trigger::Job => {
+                    "send: this job was pushed by no user, so it has no one to send to; \
+                    name users with send-to"
+                        .into()
+                }
+                Trigger::Schedule => {
+                    "send: a schedule acts for no user; name users with send-to".into()
+                }
             }));
         };
         if let Some(data) = kept {

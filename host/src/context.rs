@@ -7,6 +7,7 @@
 
 use crate::app::App;
 use crate::auth::jwt::JwtVerifier;
+use crate::backend::jobs::{JobQueue, Queues};
 use crate::backend::limits::LimitedStore;
 use crate::backend::{AppStore, Hub, NodeId};
 use crate::edge::Edge;
@@ -15,6 +16,7 @@ use crate::settings::Settings;
 use arc_swap::ArcSwap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// The services of one node.
 pub struct Services {
@@ -24,6 +26,9 @@ pub struct Services {
     pub hub: Arc<dyn Hub>,
     /// The backend's store, behind the store limits.
     pub store: LimitedStore,
+    /// The job queue, behind the push limits; absent when the app has no
+    /// `queues/` or `schedules/` and no data directory was set.
+    pub queues: Option<Queues>,
     /// The browser-facing policy and the connection counts.
     pub edge: Edge,
     /// The built-in JWT check, when configured.
@@ -31,6 +36,8 @@ pub struct Services {
     /// The current app; a reload swaps in a new one, and each message is
     /// routed by the one it loaded.
     pub app: Arc<ArcSwap<App>>,
+    /// Marked changed after every hot swap of `app`.
+    pub app_swapped: Arc<watch::Sender<()>>,
     /// The app's folder.
     pub app_dir: PathBuf,
     pub settings: Settings,
@@ -40,6 +47,9 @@ pub struct Services {
 pub struct Backends {
     pub hub: Arc<dyn Hub>,
     pub store: Arc<dyn AppStore>,
+    /// The job queue; `None` means the embedded SQLite one, in the data
+    /// directory (`jobs.data-dir`).
+    pub jobs: Option<Arc<dyn JobQueue>>,
 }
 
 impl Backends {
@@ -48,6 +58,7 @@ impl Backends {
         Backends {
             hub: Arc::new(crate::backend::local::LocalHub::new()),
             store: Arc::new(crate::backend::local::MemoryStore::new()),
+            jobs: None,
         }
     }
 }
@@ -55,6 +66,6 @@ impl Backends {
 impl Services {
     /// A scope acting for no one, on these backends.
     pub fn scope(&self) -> CallScope {
-        CallScope::new(self.hub.clone(), self.store.clone())
+        CallScope::new(self.hub.clone(), self.store.clone()).with_queues(self.queues.clone())
     }
 }

@@ -18,8 +18,8 @@
 //! The crate's map, lowest layer first; each module imports only the
 //! ones before it in this list (checked by `tests/layout.rs`):
 //!
-//! 1. [`backend`]: the hub and store traits, their in-memory and null
-//!    implementations, and the store's limits;
+//! 1. [`backend`]: the hub, store and job queue traits, their embedded
+//!    and null implementations, and the store's and pushes' limits;
 //! 2. [`settings`]: every setting, the config file and the flags;
 //! 3. [`edge`]: the browser-facing policy: origins, client IPs, caps and
 //!    rate limits;
@@ -29,14 +29,15 @@
 //! 7. [`context`]: the services the triggers share;
 //! 8. [`socket`]: the WebSocket trigger;
 //! 9. [`http`]: the HTTP trigger (`api/` handlers) and the send API;
-//! 10. [`server`]: listeners, routes, admin, shutdown;
-//! 11. [`cli`]: the `switchboard` command.
+//! 10. [`jobs`]: the job triggers (`queues/` and `schedules/`);
+//! 11. [`server`]: listeners, routes, admin, shutdown;
+//! 12. [`cli`]: the `switchboard` command.
 
 /// The loaded app: routes, logging hooks, hot reload, check.
 pub mod app;
 /// Who a request belongs to: `authenticate` or built-in JWT.
 pub mod auth;
-/// Backend traits (hub, store) and their in-memory implementations.
+/// Backend traits (hub, store, job queue) and their embedded implementations.
 pub mod backend;
 /// The `switchboard` command.
 pub mod cli;
@@ -46,6 +47,8 @@ pub mod context;
 pub mod edge;
 /// The HTTP trigger: `api/` handlers and the server send API.
 pub mod http;
+/// The job triggers: queue workers and schedule clocks.
+pub mod jobs;
 /// The engine, calls under limits, and the host imports.
 pub mod runtime;
 /// Listeners, routes, admin and shutdown.

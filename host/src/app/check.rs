@@ -4,12 +4,13 @@
 use super::App;
 use super::paths::PathRoute;
 use super::routing::Route;
-use crate::runtime::Runtime;
+use crate::runtime::{Component, Runtime};
 use crate::settings::CallLimits;
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
-/// One row per file under `socket/` and `api/`.
+/// One row per component file of the app.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub file: String,
@@ -43,15 +44,7 @@ pub async fn check(app_dir: &Path) -> anyhow::Result<Report> {
             file: file.clone(),
             route: route_name(file),
             exports: component.exports.names().join(", "),
-            config: if component.exports.handler {
-                let options = component.options;
-                let timeout = options
-                    .timeout
-                    .map_or("default".into(), |t| format!("{}s", t.as_secs()));
-                format!("data={} timeout={timeout}", options.data_type_name())
-            } else {
-                "-".into()
-            },
+            config: config(component),
             problem: String::new(),
         })
         .collect();
@@ -71,7 +64,43 @@ pub async fn check(app_dir: &Path) -> anyhow::Result<Report> {
     Ok(Report { rows })
 }
 
+/// What the component declared, for the CONFIG column.
+fn config(component: &Component) -> String {
+    let seconds = |timeout: Option<Duration>| {
+        timeout.map_or("default".into(), |t| format!("{}s", t.as_secs()))
+    };
+    let or_default = |value: Option<u32>| value.map_or("default".into(), |v| v.to_string());
+    if let Some(options) = &component.schedule_options {
+        return format!(
+            "cron=\"{}\" tz={} timeout={}",
+            options.expression,
+            options.timezone,
+            seconds(options.timeout)
+        );
+    }
+    if let Some(options) = component.job_options {
+        return format!(
+            "concurrency={} attempts={} timeout={}",
+            or_default(options.concurrency),
+            or_default(options.max_attempts),
+            seconds(options.timeout)
+        );
+    }
+    match component.exports.handler {
+        true => format!(
+            "data={} timeout={}",
+            component.options.data_type_name(),
+            seconds(component.options.timeout)
+        ),
+        false => "-".into(),
+    }
+}
+
 fn route_name(file: &str) -> String {
+    if let Some((kind, name)) = super::job_name(file) {
+        let kind = kind.trim_end_matches('s');
+        return format!("{kind} {name}");
+    }
     if let Some(relative) = file.strip_prefix("api/") {
         return match PathRoute::parse(Path::new(relative)) {
             Ok(Some(route)) => route.pattern(),

@@ -1,6 +1,7 @@
-//! An app: the components found under its `socket/` and `api/` folders,
-//! its route tables, its logging hooks, and the components that
-//! authenticate connections and hear presence. `routing` maps `socket/`
+//! An app: the components found under its `socket/`, `api/`, `queues/`
+//! and `schedules/` folders, its route tables, its logging hooks, the
+//! components that authenticate connections and hear presence, and its
+//! queues and schedules by name. `routing` maps `socket/`
 //! files to message routes and `paths` maps `api/` files to URL paths,
 //! `logging` resolves and runs the logging hooks, `reload` swaps in a new
 //! app while serving, and `check` reports on one without serving.
@@ -27,6 +28,10 @@ pub struct App {
     pub routes: RouteTable<Routed>,
     /// The `api/` handlers, by URL path.
     pub api: PathTable<Arc<Component>>,
+    /// The job runner of each queue, `queues/<name>.wasm`, by name.
+    pub queues: BTreeMap<String, Arc<Component>>,
+    /// Each schedule, `schedules/<name>.wasm`, by name.
+    pub schedules: BTreeMap<String, Arc<Component>>,
     /// `socket/index.wasm` if it exports `authenticate`, else
     /// `socket/_middleware.wasm` if that does.
     pub authenticator: Option<Arc<Component>>,
@@ -36,7 +41,8 @@ pub struct App {
     /// messages, presence hooks, authentication.
     pub root_hooks: RouteHooks,
     /// Every loaded component, by file path relative to `socket/`, or
-    /// relative to the app as `api/...` for HTTP handlers.
+    /// relative to the app for the other folders (`api/...`,
+    /// `queues/...`, `schedules/...`).
     pub components: BTreeMap<String, Arc<Component>>,
     /// Files that could not be loaded (a previous version may be serving).
     pub problems: Vec<Problem>,
@@ -62,6 +68,8 @@ impl App {
         App {
             routes: RouteTable::new(Vec::new()),
             api: PathTable::new(Vec::new()),
+            queues: BTreeMap::new(),
+            schedules: BTreeMap::new(),
             authenticator: None,
             presence: None,
             root_hooks: RouteHooks::default(),
@@ -70,7 +78,7 @@ impl App {
         }
     }
 
-    /// Loads every `.wasm` under `app_dir/socket` and `app_dir/api`. A
+    /// Loads every `.wasm` under the app's folders. A
     /// file that fails to load is logged and left out; the rest are
     /// served.
     pub async fn load(app_dir: &Path, runtime: &Arc<Runtime>) -> anyhow::Result<App> {
@@ -85,29 +93,29 @@ impl App {
         runtime: &Arc<Runtime>,
         previous: &App,
     ) -> anyhow::Result<App> {
-        let (socket_dir, api_dir) = (app_dir.join("socket"), app_dir.join("api"));
         anyhow::ensure!(
-            socket_dir.is_dir() || api_dir.is_dir(),
-            "{} has no socket/ or api/ folder; put the app's .wasm components there (or run `switchboard build` first)",
-            app_dir.display()
+            FOLDERS.iter().any(|folder| app_dir.join(folder).is_dir()),
+            "{} has none of the folders {}; put the app's .wasm components there (or run `switchboard build` first)",
+            app_dir.display(),
+            FOLDERS.map(|folder| format!("{folder}/")).join(", ")
         );
-        // (name, path): socket files by their path under socket/, HTTP
-        // handlers as api/....
+        // (name, path): socket files by their path under socket/, the
+        // others by their path in the app (api/..., queues/...).
         let mut files = Vec::new();
-        if socket_dir.is_dir() {
+        for folder in FOLDERS {
+            let dir = app_dir.join(folder);
+            if !dir.is_dir() {
+                continue;
+            }
+            let root = match folder {
+                "socket" => dir.clone(),
+                _ => app_dir.to_path_buf(),
+            };
             let mut found = Vec::new();
-            list_wasm(&socket_dir, &socket_dir, &mut found)?;
+            list_wasm(&root, &dir, &mut found)?;
             files.extend(found.into_iter().map(|relative| {
                 let name = relative.to_string_lossy().replace('\\', "/");
-                (name, socket_dir.join(relative))
-            }));
-        }
-        if api_dir.is_dir() {
-            let mut found = Vec::new();
-            list_wasm(app_dir, &api_dir, &mut found)?;
-            files.extend(found.into_iter().map(|relative| {
-                let name = relative.to_string_lossy().replace('\\', "/");
-                (name, app_dir.join(relative))
+                (name, root.join(relative))
             }));
         }
         files.sort();
@@ -155,7 +163,23 @@ impl App {
     fn assemble(components: BTreeMap<String, Arc<Component>>, mut problems: Vec<Problem>) -> App {
         let mut routes = Vec::new();
         let mut api: Vec<(PathRoute, Arc<Component>)> = Vec::new();
+        let (mut queues, mut schedules) = (BTreeMap::new(), BTreeMap::new());
         for (name, component) in &components {
+            if let Some((kind, named)) = job_name(name) {
+                let (exported, found, table) = match kind {
+                    "queues" => (component.exports.job, "job", &mut queues),
+                    _ => (component.exports.schedule, "schedule", &mut schedules),
+                };
+                if exported {
+                    table.insert(named.to_owned(), component.clone());
+                } else {
+                    let reason = format!("exports no `{found}`, so it cannot serve {kind}/");
+                    let problem = Problem::new(name, reason);
+                    problem.log("cannot serve component");
+                    problems.push(problem);
+                }
+                continue;
+            }
             if let Some(relative) = name.strip_prefix("api/") {
                 let Ok(Some(route)) = PathRoute::parse(Path::new(relative)) else {
                     continue;
@@ -206,6 +230,8 @@ impl App {
         App {
             routes: RouteTable::new(routes),
             api: PathTable::new(api),
+            queues,
+            schedules,
             authenticator: root(|c| c.exports.authenticate),
             presence: root(|c| c.exports.presence),
             root_hooks: RouteHooks::resolve(&chain(&components, "index.wasm")),
@@ -246,9 +272,37 @@ impl Problem {
     }
 }
 
+/// The folders of an app that hold components.
+const FOLDERS: [&str; 4] = ["socket", "api", "queues", "schedules"];
+
+/// `("queues", name)` or `("schedules", name)` for a file of those
+/// folders, by its app-relative name.
+fn job_name(name: &str) -> Option<(&'static str, &str)> {
+    ["queues", "schedules"].into_iter().find_map(|kind| {
+        let named = name.strip_prefix(kind)?.strip_prefix('/')?;
+        Some((kind, named.strip_suffix(".wasm")?))
+    })
+}
+
 /// The route of a file, by its app-relative name: `api/...` by URL path,
-/// the rest by message fields. `Ok(None)` for files that serve no route.
+/// queues and schedules by a plain name, the rest by message fields.
+/// `Ok(None)` for files that serve no route.
 fn parse_route(name: &str) -> Result<Option<()>, routing::RouteError> {
+    if let Some((kind, named)) = job_name(name) {
+        let plain = !named.is_empty()
+            && named
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        return match plain {
+            true => Ok(Some(())),
+            false => Err(routing::RouteError {
+                path: name.to_owned(),
+                reason: format!(
+                    "{kind}/ names are letters, digits, `_` and `-`, one level deep: `{named}` is not"
+                ),
+            }),
+        };
+    }
     match name.strip_prefix("api/") {
         Some(relative) => PathRoute::parse(Path::new(relative)).map(|r| r.map(drop)),
         None => Route::parse(Path::new(name)).map(|r| r.map(drop)),

@@ -1,4 +1,4 @@
-//! Hot reload: watches the app's `socket/` and `api/` folders and swaps in a new
+//! Hot reload: watches the app's component folders and swaps in a new
 //! [`App`] when components appear, change or disappear, without
 //! restarting or dropping connections.
 //!
@@ -13,7 +13,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, timeout, timeout_at};
 
 /// Quiet time after the last event before reloading.
@@ -30,18 +30,20 @@ pub struct HotReload {
 }
 
 /// What a reload needs: where the app is, the runtime to load it with,
-/// and the slot holding the current app.
+/// the slot holding the current app, and whom to tell of a swap.
 #[derive(Clone)]
 pub struct Reloader {
     pub app_dir: PathBuf,
     pub runtime: Arc<Runtime>,
     pub current: Arc<ArcSwap<App>>,
+    /// Marked changed after every swap (the job runner reconciles then).
+    pub swapped: Arc<watch::Sender<()>>,
 }
 
-/// Starts watching `socket/` and `api/` and reloading into
+/// Starts watching the app's folders and reloading into
 /// `reloader.current`. (A folder created after startup is not watched.)
 pub fn watch(reloader: Reloader) -> anyhow::Result<HotReload> {
-    let dirs: Vec<_> = ["socket", "api"]
+    let dirs: Vec<_> = super::FOLDERS
         .iter()
         .map(|dir| reloader.app_dir.join(dir))
         .filter(|dir| dir.is_dir())
@@ -110,6 +112,7 @@ pub async fn reload(reloader: &Reloader) -> bool {
         Ok(app) => {
             let failed = !app.problems.is_empty();
             reloader.current.store(Arc::new(app));
+            reloader.swapped.send_replace(());
             failed
         }
         Err(err) => {

@@ -9,10 +9,13 @@ mod routes;
 use crate::app::App;
 use crate::app::reload::{self, Reloader};
 use crate::auth::jwt::{JwtConfig, JwtVerifier};
+use crate::backend::jobs::{JobQueue, Queues};
 use crate::backend::limits::LimitedStore;
+use crate::backend::local::{SqliteOptions, SqliteQueue};
 use crate::backend::{NodeId, PresenceEvents};
 use crate::context::{Backends, Services};
 use crate::edge::Edge;
+use crate::jobs;
 use crate::runtime::{AllowedHosts, Runtime};
 use crate::settings::Settings;
 use crate::socket::connection::Lifecycle;
@@ -33,6 +36,8 @@ pub struct Server {
     admin: Option<TcpListener>,
     services: Arc<Services>,
     presence: PresenceEvents,
+    /// Held while serving: one server per data directory.
+    _data_lock: Option<std::fs::File>,
 }
 
 impl Server {
@@ -80,6 +85,18 @@ impl Server {
             .hub
             .presence_events()
             .context("the hub's presence events were taken already")?;
+        let (jobs, data_lock) = match backends.jobs {
+            Some(jobs) => (Some(jobs), None),
+            None => match embedded_queue(&app_dir, &settings)? {
+                Some((jobs, lock)) => (Some(jobs), Some(lock)),
+                None => (None, None),
+            },
+        };
+        let queues = jobs.map(|jobs| {
+            let queues = Queues::new(jobs, settings.jobs.limits());
+            queues.set_names(app.queues.keys().map(String::as_str));
+            queues
+        });
         let node = NodeId::generate();
         tracing::info!(node = %node, "node started");
         let services = Arc::new(Services {
@@ -87,9 +104,11 @@ impl Server {
             runtime,
             hub: backends.hub,
             store: LimitedStore::new(backends.store, settings.store.limits()),
+            queues,
             edge,
             jwt,
             app: Arc::new(ArcSwap::from_pointee(app)),
+            app_swapped: Arc::new(watch::Sender::new(())),
             app_dir,
             settings,
         });
@@ -98,6 +117,7 @@ impl Server {
             admin,
             services,
             presence,
+            _data_lock: data_lock,
         })
     }
 
@@ -132,9 +152,14 @@ impl Server {
                 app_dir: services.app_dir.clone(),
                 runtime: services.runtime.clone(),
                 current: services.app.clone(),
+                swapped: services.app_swapped.clone(),
             })?),
             false => None,
         };
+        if let Some(queues) = services.queues.clone() {
+            let swapped = services.app_swapped.subscribe();
+            tokio::spawn(jobs::run(services.clone(), queues, swapped, stop.clone()));
+        }
         if let Some(listener) = self.admin {
             tracing::info!(addr = %listener.local_addr()?, "admin routes listening");
             let mut stopped = stop.clone();
@@ -168,4 +193,41 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The embedded job queue in the data directory, and the lock that keeps
+/// a second server off it. Opened when the app has `queues/` or
+/// `schedules/`, or a data directory was set; otherwise the app runs no
+/// jobs and `push` says there is no such queue.
+fn embedded_queue(
+    app_dir: &std::path::Path,
+    settings: &Settings,
+) -> anyhow::Result<Option<(Arc<dyn JobQueue>, std::fs::File)>> {
+    let wanted = ["queues", "schedules"]
+        .iter()
+        .any(|folder| app_dir.join(folder).is_dir());
+    if !wanted && settings.jobs.data_dir.is_none() {
+        return Ok(None);
+    }
+    let dir = settings.data_dir(app_dir);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let lock_path = dir.join("jobs.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        anyhow::bail!(
+            "another switchboard serves the data directory {}; give this one its own --data-dir",
+            dir.display()
+        );
+    }
+    let path = dir.join("jobs.db");
+    let options = SqliteOptions {
+        batch_commits: settings.jobs.batch_commits,
+        recover: true,
+    };
+    let queue = SqliteQueue::open(&path, options)
+        .with_context(|| format!("cannot open the job queue {}", path.display()))?;
+    tracing::info!(path = %path.display(), "job queue open");
+    Ok(Some((Arc::new(queue), lock)))
 }

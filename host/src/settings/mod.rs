@@ -171,6 +171,35 @@ sections! {
         allowed_outbound_hosts: Vec<String> = Vec::new(), flag = "allowed-outbound-hosts";
     }
 
+    /// Queued jobs (`queues/`) and schedules (`schedules/`).
+    ["jobs" Jobs, prefix "jobs_"] {
+        /// Directory of the job queue's SQLite file, `jobs.db`; unset means
+        /// `APP_DIR/.switchboard/`. Only one server may use it at a time.
+        data_dir: Option<PathBuf> = None, flag = "data-dir";
+        /// Jobs of one queue that run at once, for queues that declare none.
+        concurrency: u32 = 4;
+        /// Runs of a failing job before it moves to the dead letters, for
+        /// queues that declare none.
+        max_attempts: u32 = 5;
+        /// Seconds before a failed job's first retry; each later retry
+        /// waits twice as long as the one before, up to `retry-max-delay`.
+        retry_delay: f64 = 1.0;
+        /// Longest wait before a retry, in seconds.
+        retry_max_delay: f64 = 300.0;
+        /// Largest job payload, in bytes; a larger push is refused.
+        max_payload_bytes: usize = 256 << 10;
+        /// Waiting and running jobs one queue may hold; a push past it is
+        /// refused, and nothing queued is lost.
+        max_depth: u64 = 100_000;
+        /// Seconds a push's idempotency key is remembered.
+        idempotency_window: f64 = 86_400.0;
+        /// Commit the pushes and results that arrive together in one
+        /// transaction, so that one fsync serves them all; off commits
+        /// each alone (see BENCHMARKS.md). Every commit is synced to disk
+        /// either way.
+        batch_commits: bool = true;
+    }
+
     /// Built-in JWT authentication, used when no component exports
     /// `authenticate`. Give at most one of `secret`, `public-key`, `jwks`,
     /// `jwks-url`.
@@ -217,6 +246,7 @@ pub struct Settings {
     pub jwt: Jwt,
     pub edge: Edge,
     pub http: Http,
+    pub jobs: Jobs,
     /// Answer with the benchmark's native handlers instead of calling
     /// components (`--bench-native-handlers`, bench builds only).
     #[cfg(feature = "bench-native")]
@@ -236,6 +266,7 @@ impl Settings {
             Jwt::specs(),
             Edge::specs(),
             Http::specs(),
+            Jobs::specs(),
         ]
         .concat()
     }
@@ -294,6 +325,37 @@ impl CallLimits {
 
     pub fn default_timeout(&self) -> Duration {
         Duration::from_secs(self.timeout.max(1))
+    }
+}
+
+impl Settings {
+    /// Where the job queue's file lives: `jobs.data-dir`, else
+    /// `APP_DIR/.switchboard/`.
+    pub fn data_dir(&self, app_dir: &std::path::Path) -> PathBuf {
+        self.jobs
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| app_dir.join(".switchboard"))
+    }
+}
+
+impl Jobs {
+    /// The limits `queue.push` enforces.
+    pub fn limits(&self) -> crate::backend::jobs::QueueLimits {
+        crate::backend::jobs::QueueLimits {
+            max_payload_bytes: self.max_payload_bytes,
+            max_depth: self.max_depth,
+            idempotency_window: seconds(self.idempotency_window),
+            ..Default::default()
+        }
+    }
+
+    /// How long to wait before retrying a job whose attempt `attempt`
+    /// (from 1) failed.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(32);
+        let delay = self.retry_delay.max(0.0) * f64::from(1u32 << doublings.min(31));
+        seconds(delay.min(self.retry_max_delay.max(0.0)))
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod dev;
+pub mod jobs;
 
 use crate::server::Server;
 use crate::settings::{self, SettingFlags, Settings};
@@ -26,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the components in APP_DIR/socket over WebSocket at /socket.
+    /// Serve the app: WebSocket at /socket, its api/ handlers, queues and
+    /// schedules.
     Serve(ServeArgs),
     /// Build the app's guests (Rust crates, and JS/TS, Python or C files
     /// under handlers/) into APP_DIR/socket/*.wasm.
@@ -45,9 +47,12 @@ enum Command {
         #[arg(long)]
         target_dir: Option<PathBuf>,
     },
-    /// Load every component in APP_DIR/socket and report exports, config
-    /// and problems; exits 1 if there are problems.
+    /// Load every component of the app and report exports, config and
+    /// problems; exits 1 if there are problems.
     Check { app_dir: PathBuf },
+    /// Show the queues and dead letters of the app's job queue; requeue or
+    /// drop a dead job.
+    Jobs(jobs::JobsArgs),
 }
 
 #[derive(Args)]
@@ -98,7 +103,7 @@ pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // `check` prints a table; only problems belong in its log.
     let default_level = match cli.command {
-        Command::Check { .. } => "warn",
+        Command::Check { .. } | Command::Jobs(_) => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()
@@ -141,6 +146,10 @@ pub fn main() -> anyhow::Result<()> {
                 let _sources = dev::watch_sources(&args.app_dir, target_dir)?;
                 serve(&args.app_dir, settings).await
             })
+        }
+        Command::Jobs(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(jobs::run(args))
         }
         Command::Check { app_dir } => {
             let runtime = tokio::runtime::Runtime::new()?;

@@ -1,11 +1,14 @@
 //! `switchboard build`: compiles an app's guest sources into the `.wasm`
-//! components under its `socket/` and `api/` folders.
+//! components under its `socket/`, `api/`, `queues/` and `schedules/`
+//! folders.
 //!
 //! Rust guests are the crates of the app's Cargo workspace (see [`rust`]).
 //! Guests in other languages are single source files under `handlers/`
 //! whose paths mirror `socket/`: `handlers/[room]/action_join.ts` becomes
-//! `socket/[room]/action_join.wasm`, and `handlers/api/users/[id].py`
-//! becomes the HTTP handler `api/users/[id].wasm`. Each is built by its
+//! `socket/[room]/action_join.wasm`, `handlers/api/users/[id].py`
+//! becomes the HTTP handler `api/users/[id].wasm`, and
+//! `handlers/queues/email.js` and `handlers/schedules/nightly.c` the job
+//! runner `queues/email.wasm` and the schedule `schedules/nightly.wasm`. Each is built by its
 //! language's SDK (see [`sdk`]).
 
 mod rust;
@@ -25,18 +28,28 @@ pub struct Built {
     pub changed: bool,
 }
 
-/// Where the component of `route` goes: `api/...` routes are HTTP
-/// handlers under `api/`, the rest socket handlers under `socket/`.
+/// Where the component of `route` goes: `api/...`, `queues/...` and
+/// `schedules/...` routes under those folders, the rest socket handlers
+/// under `socket/`.
 fn destination(app_dir: &Path, route: &str) -> PathBuf {
-    match route.starts_with("api/") {
-        true => app_dir.join(format!("{route}.wasm")),
-        false => app_dir.join("socket").join(format!("{route}.wasm")),
+    match kind_flag(route) {
+        Some(_) => app_dir.join(format!("{route}.wasm")),
+        None => app_dir.join("socket").join(format!("{route}.wasm")),
     }
 }
 
-/// Whether `route` is an HTTP handler's.
-fn is_http(route: &str) -> bool {
-    route.starts_with("api/")
+/// The flag that tells an SDK's build which world a route's component
+/// is: `--http` for `api/`, `--job` for `queues/`, `--schedule` for
+/// `schedules/`; none for socket handlers.
+fn kind_flag(route: &str) -> Option<&'static str> {
+    [
+        ("api/", "--http"),
+        ("queues/", "--job"),
+        ("schedules/", "--schedule"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| route.starts_with(prefix))
+    .map(|(_, flag)| flag)
 }
 
 /// Builds every guest of the app: its Cargo workspace, if it has one, and

@@ -2,8 +2,8 @@
 //! (`crate-type = ["cdylib"]`), built for `wasm32-wasip2`. Each crate's
 //! component lands at `socket/<route>.wasm`, where `<route>` is
 //! `[package.metadata.switchboard] route`, or else the crate's folder name;
-//! a route that starts with `api/` (an HTTP handler) lands at
-//! `api/....wasm` instead.
+//! a route that starts with `api/` (an HTTP handler), `queues/` or
+//! `schedules/` lands at `api/....wasm` (and so on) instead.
 //!
 //! Apps that share a `--target-dir` need distinct crate names: Cargo copies
 //! each crate's output to one file per name in that directory.

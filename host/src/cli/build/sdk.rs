@@ -64,9 +64,10 @@ const SKIPPED: [&str; 6] = [
     ".venv",
 ];
 
-/// The app's folder of built HTTP handlers (`handlers/api/` holds their
-/// sources, so only the top-level one is skipped).
-const BUILT_HTTP: &str = "api";
+/// The app's folders of built HTTP handlers, job runners and schedules
+/// (`handlers/api/` and the like hold their sources, so only the
+/// top-level ones are skipped).
+const BUILT: [&str; 3] = ["api", "queues", "schedules"];
 
 /// One route's source.
 struct Source {
@@ -138,8 +139,8 @@ fn build_one(app_dir: &Path, sdk: &Path, source: &Source, dest: &Path) -> anyhow
     std::fs::create_dir_all(dest.parent().expect("under the app"))?;
     tracing::info!(route = %source.route, "building {}", source.path.display());
     let mut command = Command::new(&script);
-    if super::is_http(&source.route) {
-        command.arg("--http");
+    if let Some(flag) = super::kind_flag(&source.route) {
+        command.arg(flag);
     }
     let status = command
         .arg(&source.path)
@@ -202,12 +203,13 @@ fn route_sources(app_dir: &Path) -> anyhow::Result<Vec<Source>> {
 }
 
 /// True for a path under `app_dir` that may hold guest sources: not in
-/// `socket/`, `api/`, `target/`, `node_modules/` and the like, nor hidden.
+/// `socket/`, `api/`, `queues/`, `target/`, `node_modules/` and the like,
+/// nor hidden.
 pub fn is_app_source(app_dir: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(app_dir) else {
         return false;
     };
-    if relative.starts_with(BUILT_HTTP) {
+    if BUILT.iter().any(|folder| relative.starts_with(folder)) {
         return false;
     }
     relative.components().all(|part| {
@@ -248,10 +250,10 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
 /// The last change to the app's files other than route sources: shared
 /// code, package manifests and the like.
 fn newest_shared_change(app_dir: &Path, sources: &[Source]) -> Option<SystemTime> {
-    let built = app_dir.join(BUILT_HTTP);
+    let built = BUILT.map(|folder| app_dir.join(folder));
     files_under(app_dir)
         .into_iter()
-        .filter(|path| !path.starts_with(&built))
+        .filter(|path| !built.iter().any(|folder| path.starts_with(folder)))
         .filter(|path| !sources.iter().any(|source| &source.path == path))
         .map(|path| modified(&path))
         .max()

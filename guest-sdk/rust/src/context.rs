@@ -1,5 +1,5 @@
-//! What the current call is about: the user it acts for and the route's
-//! `[param]` values.
+//! What the current call is about: the user it acts for, the route's
+//! `[param]` values, and a job's attempt.
 //!
 //! Works in every kind of component: socket handlers, hooks and `api/`
 //! HTTP handlers. In a socket handler it tells the same as
@@ -33,6 +33,12 @@ pub fn user() -> Option<User> {
 /// gives `("id", "42")`). Empty for a route without params.
 pub fn params() -> Vec<(String, String)> {
     host::params()
+}
+
+/// The attempt number of the queued job this call runs, from 1; `None`
+/// outside a job.
+pub fn attempt() -> Option<u32> {
+    host::attempt()
 }
 
 /// One route param by name.

@@ -63,6 +63,22 @@
 //! [`context`] tells any kind of component, socket handlers included, the
 //! user the call acts for and the route's params.
 //!
+//! `#[job]` exports a function that runs the jobs of a queue
+//! (`queues/<name>.wasm`), which any component fills with
+//! [`queue::push`]; `#[schedule]` exports one that runs on a cron
+//! schedule (`schedules/<name>.wasm`):
+//!
+//! ```no_run
+//! use switchboard_guest::{Error, Tick, json, schedule, socket};
+//!
+//! #[schedule(cron = "*/10 * * * * *", timezone = "Europe/Paris")]
+//! fn heartbeat(tick: Tick) -> Result<(), Error> {
+//!     socket::to(&["ops"]).send(json!({ "alive": tick.scheduled_at }))?;
+//!     Ok(())
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! Build the crate as a `cdylib` for `wasm32-wasip2`; `switchboard build`
 //! does this for every guest crate of an app.
 
@@ -71,15 +87,17 @@ mod error;
 mod hooks;
 pub mod http;
 mod message;
+pub mod queue;
 pub mod socket;
 pub mod store;
 
 pub use error::Error;
 pub use hooks::{HookMode, HookModes, Logging, Presence, SentMessage};
 pub use message::{Data, HttpRequest, Message, Request, User};
+pub use queue::{Job, Tick};
 pub use serde_json::{self, Value, json};
 pub use switchboard_guest_macros::{
-    authenticate, export_logging, export_presence, handler, http_handler,
+    authenticate, export_logging, export_presence, handler, http_handler, job, schedule,
 };
 
 /// The raw WIT bindings of the host's imports. Most code never needs them.
@@ -90,7 +108,7 @@ pub mod wit {
             world: "switchboard:socket/imports",
         });
     }
-    pub use bindings::switchboard::socket::{context, socket, store, types};
+    pub use bindings::switchboard::socket::{context, queue, socket, store, types};
 }
 
 #[doc(hidden)]
@@ -131,6 +149,36 @@ pub mod __private {
 
     pub fn on_error<L: Logging>(error: String, req: Option<wit::types::Request>) {
         L::on_error(&error, req.map(Request::from_wit).as_ref())
+    }
+
+    pub fn call_job<E: Display>(
+        id: String,
+        payload: String,
+        user: Option<wit::types::User>,
+        attempt: u32,
+        run: impl FnOnce(crate::Job) -> Result<(), E>,
+    ) -> Result<(), String> {
+        let payload = serde_json::from_str(&payload)
+            .map_err(|err| format!("the job's payload is not JSON: {err}"))?;
+        let job = crate::Job {
+            id,
+            payload,
+            user: user.map(User::from_wit),
+            attempt,
+        };
+        run(job).map_err(|e| e.to_string())
+    }
+
+    pub fn call_schedule<E: Display>(
+        scheduled_at: u64,
+        catch_up: bool,
+        run: impl FnOnce(crate::Tick) -> Result<(), E>,
+    ) -> Result<(), String> {
+        run(crate::Tick {
+            scheduled_at,
+            catch_up,
+        })
+        .map_err(|e| e.to_string())
     }
 
     pub fn call_authenticate<E: Display>(

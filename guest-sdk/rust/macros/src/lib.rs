@@ -1,5 +1,6 @@
 //! Attribute macros behind `switchboard_guest::handler`,
-//! `switchboard_guest::authenticate` and `switchboard_guest::http_handler`.
+//! `switchboard_guest::authenticate`, `switchboard_guest::http_handler`,
+//! `switchboard_guest::job` and `switchboard_guest::schedule`.
 //!
 //! Each attribute keeps the function as written and adds a private module
 //! that generates the bindings of one WIT world and exports the function
@@ -145,6 +146,187 @@ pub fn http_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     .into()
 }
 
+/// Exports a function `fn(Job) -> Result<(), E>` as the runner of a
+/// queue's jobs (`queues/<name>.wasm`). Options, each the server's
+/// default when left out: `concurrency = N`, `max_attempts = N` and
+/// `timeout = SECONDS`.
+#[proc_macro_attribute]
+pub fn job(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = parse_macro_input!(item as ItemFn);
+    let options = match Options::parse(args.into(), &["concurrency", "max_attempts", "timeout"]) {
+        Ok(options) => options,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    let name = &func.sig.ident;
+    let [concurrency, max_attempts, timeout] =
+        ["concurrency", "max_attempts", "timeout"].map(|key| optional(options.int(key)));
+    let bindings = bindings("job-component");
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_job {
+            #bindings
+
+            use exports::switchboard::socket::job::{Guest, Job, QueueConfig};
+
+            struct Component;
+
+            impl Guest for Component {
+                fn config() -> QueueConfig {
+                    QueueConfig {
+                        concurrency: #concurrency,
+                        max_attempts: #max_attempts,
+                        timeout_seconds: #timeout,
+                    }
+                }
+
+                fn run(job: Job) -> ::core::result::Result<(), ::std::string::String> {
+                    ::switchboard_guest::__private::call_job(
+                        job.id, job.payload, job.user, job.attempt, super::#name,
+                    )
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
+/// Exports a function `fn(Tick) -> Result<(), E>` as a schedule
+/// (`schedules/<name>.wasm`). Options: `cron = "EXPR"` (required: 5
+/// fields, or 6 with seconds first), `timezone = "Area/City"` (UTC when
+/// left out) and `timeout = SECONDS`.
+#[proc_macro_attribute]
+pub fn schedule(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func = parse_macro_input!(item as ItemFn);
+    let options = match Options::parse(args.into(), &["cron", "timezone", "timeout"]) {
+        Ok(options) => options,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    let Some(cron) = options.string("cron") else {
+        let err = syn::Error::new(
+            Span::call_site(),
+            "a schedule must say when it runs: `#[schedule(cron = \"0 * * * *\")]`",
+        );
+        return err.to_compile_error().into();
+    };
+    let fields = cron.split_whitespace().count();
+    if !(5..=6).contains(&fields) {
+        let err = syn::Error::new(
+            Span::call_site(),
+            format!("`cron` has {fields} fields; it takes 5, or 6 with seconds first"),
+        );
+        return err.to_compile_error().into();
+    }
+    let timezone = match options.string("timezone") {
+        Some(zone) => quote!(::core::option::Option::Some(#zone.into())),
+        None => quote!(::core::option::Option::None),
+    };
+    let timeout = optional(options.int("timeout"));
+    let name = &func.sig.ident;
+    let bindings = bindings("schedule-component");
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(warnings, clippy::all)]
+        mod __switchboard_schedule {
+            #bindings
+
+            use exports::switchboard::socket::schedule::{Guest, ScheduleConfig, Tick};
+
+            struct Component;
+
+            impl Guest for Component {
+                fn config() -> ScheduleConfig {
+                    ScheduleConfig {
+                        cron: #cron.into(),
+                        timezone: #timezone,
+                        timeout_seconds: #timeout,
+                    }
+                }
+
+                fn run(tick: Tick) -> ::core::result::Result<(), ::std::string::String> {
+                    ::switchboard_guest::__private::call_schedule(
+                        tick.scheduled_at, tick.catch_up, super::#name,
+                    )
+                }
+            }
+
+            export!(Component);
+        }
+    }
+    .into()
+}
+
+/// `Some(n)` or `None`, as tokens.
+fn optional(value: Option<u32>) -> proc_macro2::TokenStream {
+    match value {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// `key = value` options of an attribute, strings and integers, checked
+/// against the keys it takes.
+struct Options {
+    strings: Vec<(String, String)>,
+    ints: Vec<(String, u32)>,
+}
+
+impl Options {
+    fn parse(args: proc_macro2::TokenStream, keys: &[&str]) -> syn::Result<Self> {
+        let mut options = Options {
+            strings: Vec::new(),
+            ints: Vec::new(),
+        };
+        let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+        for pair in pairs {
+            let key = pair
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            if !keys.contains(&key.as_str()) {
+                let expected = keys.join("`, `");
+                return Err(syn::Error::new_spanned(
+                    &pair.path,
+                    format!("expected one of `{expected}`"),
+                ));
+            }
+            match &pair.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => options.strings.push((key, s.value())),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Int(n), ..
+                }) => options.ints.push((key, n.base10_parse()?)),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "expected a string or an integer",
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        self.strings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn int(&self, key: &str) -> Option<u32> {
+        self.ints.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
 /// Exports a type implementing `switchboard_guest::Presence` as the
 /// component's `on-online` and `on-offline` hooks:
 /// `export_presence!(MyHooks);`
@@ -227,6 +409,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
     let socket = format!("switchboard:socket/socket@{version}");
     let store = format!("switchboard:socket/store@{version}");
     let context = format!("switchboard:socket/context@{version}");
+    let queue = format!("switchboard:socket/queue@{version}");
     quote! {
         ::switchboard_guest::__private::wit_bindgen::generate!({
             inline: #WIT,
@@ -237,6 +420,7 @@ fn bindings(world: &str) -> proc_macro2::TokenStream {
                 #socket: ::switchboard_guest::wit::socket,
                 #store: ::switchboard_guest::wit::store,
                 #context: ::switchboard_guest::wit::context,
+                #queue: ::switchboard_guest::wit::queue,
             },
         });
     }

@@ -1,5 +1,7 @@
 //! One operation per message, chosen by its `op` field.
 
+use std::time::Duration;
+use switchboard_guest::queue::{self, PushOptions};
 use switchboard_guest::{Error, Request, Value, handler, json, socket, store};
 
 #[handler]
@@ -48,8 +50,30 @@ fn index(req: Request) -> Result<(), Error> {
                 .ok_or("set-members took a 300-byte key")?;
             socket::send(json!({ "get": get.as_str(), "members": members.as_str() }))
         }
+        "enqueue" => {
+            let mut options = PushOptions::default();
+            if let Some(key) = message["key"].as_str() {
+                options = options.idempotency_key(key);
+            }
+            if let Some(delay) = message["delay_ms"].as_u64() {
+                options = options.delay(Duration::from_millis(delay));
+            }
+            reply_to_push(queue::push_with("work", &message["payload"], options))
+        }
+        "enqueue_to" => {
+            let name = message["queue"].as_str().unwrap_or_default();
+            reply_to_push(queue::push(name, &json!({})))
+        }
         "binary" => socket::send(vec![0u8, 1, 2, 255]),
         "text" => socket::send("plain text"),
         _ => Err("unknown op".into()),
+    }
+}
+
+/// `{"queued": id}`, or `{"push_error": reason}`.
+fn reply_to_push(pushed: Result<String, Error>) -> Result<(), Error> {
+    match pushed {
+        Ok(id) => socket::send(json!({ "queued": id })),
+        Err(err) => socket::send(json!({ "push_error": err.as_str() })),
     }
 }

@@ -92,24 +92,31 @@ pub fn app(app: &str) -> PathBuf {
 /// route tables a test needs on its own. `files` are paths under
 /// `socket/`, each copied to the same path.
 pub fn app_subset(app_dir: &Path, files: &[&str]) -> TempApp {
-    let dir = std::env::temp_dir().join(format!(
-        "switchboard-test-{}-{}",
-        std::process::id(),
-        unique()
-    ));
+    let dir = temp_dir("app");
     for file in files {
-        let dest = dir.join("socket").join(file);
+        let dest = dir.0.join("socket").join(file);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(app_dir.join("socket").join(file), dest).unwrap();
     }
-    std::fs::create_dir_all(dir.join("socket")).unwrap();
-    TempApp(dir)
+    std::fs::create_dir_all(dir.0.join("socket")).unwrap();
+    dir
 }
 
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A fresh, empty temporary folder, removed on drop.
+pub fn temp_dir(what: &str) -> TempApp {
+    let dir = std::env::temp_dir().join(format!(
+        "switchboard-test-{what}-{}-{}",
+        std::process::id(),
+        unique()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    TempApp(dir)
 }
 
 /// A folder removed on drop.
@@ -130,6 +137,8 @@ pub struct TestServer {
     pub services: Arc<Services>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The job queue's data directory, unless the test chose one.
+    _data: TempApp,
 }
 
 impl TestServer {
@@ -137,6 +146,10 @@ impl TestServer {
     pub async fn start(app_dir: &Path, tweak: impl FnOnce(&mut Settings)) -> TestServer {
         let mut settings = Settings::for_tests();
         settings.components.cache_dir = Some(guest_target_dir().join("compile-cache"));
+        // Each server its own job queue, so tests sharing an app do not
+        // share (or lock each other out of) its data directory.
+        let data = temp_dir("data");
+        settings.jobs.data_dir = Some(data.0.clone());
         tweak(&mut settings);
         let server = Server::bind(app_dir, settings)
             .await
@@ -154,6 +167,7 @@ impl TestServer {
             services,
             stop: Some(stop),
             task: Some(task),
+            _data: data,
         }
     }
 
@@ -207,17 +221,7 @@ impl TestServer {
 
     /// Connects to `path_and_query` with extra request headers.
     pub async fn connect_with(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Client {
-        let mut request = self.url(path_and_query).into_client_request().unwrap();
-        for (name, value) in headers {
-            request.headers_mut().insert(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            );
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("websocket connects");
-        Client { ws }
+        connect_to(&self.url(path_and_query), headers).await
     }
 
     /// Asks the server to stop and waits for it.
@@ -233,6 +237,25 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// Connects to `/socket` of a server at `addr`, with extra headers.
+pub async fn connect(addr: SocketAddr, headers: &[(&str, &str)]) -> Client {
+    connect_to(&format!("ws://{addr}/socket"), headers).await
+}
+
+async fn connect_to(url: &str, headers: &[(&str, &str)]) -> Client {
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket connects");
+    Client { ws }
 }
 
 /// A plain HTTP/1.1 GET; returns the whole response, head and body.

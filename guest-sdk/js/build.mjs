@@ -1,11 +1,13 @@
-// guest-sdk/js/build [--http] SOURCE OUT: one handler source (.js, .mjs or
-// .ts) to one component.
+// guest-sdk/js/build [--http|--job|--schedule] SOURCE OUT: one handler
+// source (.js, .mjs or .ts) to one component.
 //
 // 1. Bundle the author's module once to learn its exports.
 // 2. Generate an entry that adapts those exports to the WIT exports, and a
 //    WIT world that exports exactly the interfaces they implement. With
 //    `--http` (an `api/` handler) the world is wit/guest/http.wit's
-//    `http-handler` and the export is wasi:http/incoming-handler.
+//    `http-handler` and the export is wasi:http/incoming-handler; with
+//    `--job` (`queues/<name>`) the export is `job`, with `--schedule`
+//    (`schedules/<name>`) it is `schedule`.
 // 3. Bundle the entry (TypeScript stripped, `async` lowered to generators,
 //    see src/promise.js) into one ES module.
 // 4. Componentize it with QuickJS (componentize-qjs), the engine's own WASI
@@ -173,6 +175,8 @@ function entryModule(source, interfaces) {
   }
   if (interfaces.has("presence")) lines.push("export const presence = glue.presenceExport(author);");
   if (interfaces.has("logging")) lines.push("export const logging = glue.loggingExport(author);");
+  if (interfaces.has("job")) lines.push("export const job = glue.jobExport(author);");
+  if (interfaces.has("schedule")) lines.push("export const schedule = glue.scheduleExport(author);");
   return lines.join("\n") + "\n";
 }
 
@@ -189,7 +193,7 @@ function worldFile(interfaces) {
   const exports = [...interfaces].map((name) => `    export ${name};\n`).join("");
   return (
     `package switchboard:socket@${VERSION};\n\n` +
-    "world js-component {\n    import socket;\n    import store;\n    import context;\n" +
+    "world js-component {\n    import socket;\n    import store;\n    import context;\n    import queue;\n" +
     exports +
     "}\n"
   );
@@ -215,6 +219,25 @@ function socketInterfaces(sourceArg, names) {
   return new Set(order.filter((name) => interfaces.has(name)));
 }
 
+// A job (`--job`) or schedule (`--schedule`) module: its run function is
+// the default export (or `run`); a schedule must declare its config.
+function runInterfaces(sourceArg, names, kind) {
+  const what = kind.job ? "a queue's job module (build --job)" : "a schedule (build --schedule)";
+  if (!names.includes("default") && !names.includes("run")) {
+    fail(`${sourceArg}: ${what} must export its run function: export default async function (${kind.job ? "job" : "tick"}) { ... }`);
+  }
+  if (names.includes("default") && names.includes("run")) {
+    fail(`${sourceArg}: ${what} exports both a default function and run; export one of them`);
+  }
+  if (kind.schedule && !names.includes("config")) {
+    fail(
+      `${sourceArg}: a schedule must declare when it runs: ` +
+        'export const config = { cron: "0 * * * *" } (and optionally timezone, timeout)',
+    );
+  }
+  return new Set([kind.job ? "job" : "schedule"]);
+}
+
 // The WIT folder componentize-qjs reads, and its world, for each kind.
 function prepareWit(kind, witDir, interfaces) {
   if (kind.http) {
@@ -227,10 +250,14 @@ function prepareWit(kind, witDir, interfaces) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const http = args[0] === "--http";
-  if (http) args.shift();
+  const flags = { "--http": "http", "--job": "job", "--schedule": "schedule" };
+  const kindName = flags[args[0]] ?? "socket";
+  if (kindName !== "socket") args.shift();
+  const http = kindName === "http";
   const [sourceArg, outArg, extra] = args;
-  if (!sourceArg || !outArg || extra !== undefined) fail("usage: build [--http] SOURCE OUT");
+  if (!sourceArg || !outArg || extra !== undefined || sourceArg.startsWith("--")) {
+    fail("usage: build [--http|--job|--schedule] SOURCE OUT");
+  }
   const source = path.resolve(sourceArg);
   const out = path.resolve(outArg);
   if (!fs.existsSync(source)) fail(`${sourceArg}: no such file`);
@@ -240,7 +267,7 @@ async function main() {
   try {
     // An HTTP handler's WIT is assembled first: the bundle names the
     // versions of the WASI interfaces it imports.
-    const kind = { http, wasiVersions: {} };
+    const kind = { http, job: kindName === "job", schedule: kindName === "schedule", wasiVersions: {} };
     if (http) {
       try {
         assembleWit(REPO, witDir);
@@ -258,6 +285,9 @@ async function main() {
         fail(`${sourceArg}: an api/ handler must export a default function (request) => Response`);
       }
       entry = httpEntryModule(source);
+    } else if (kind.job || kind.schedule) {
+      interfaces = runInterfaces(sourceArg, names, kind);
+      entry = entryModule(source, interfaces);
     } else {
       interfaces = socketInterfaces(sourceArg, names);
       entry = entryModule(source, interfaces);
@@ -283,7 +313,7 @@ async function main() {
     const key = createHash("sha256")
       .update(
         JSON.stringify({
-          kind: http ? "http" : "socket",
+          kind: kindName,
           js,
           world,
           wit: texts,

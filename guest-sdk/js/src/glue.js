@@ -242,6 +242,124 @@ export function loggingExport(mod) {
   };
 }
 
+// A whole number of seconds (u32), or null when absent.
+function seconds(value, name) {
+  const v = value ?? null;
+  if (v !== null && !(Number.isInteger(v) && v > 0 && v <= 0xffffffff)) {
+    throw new Error(`config.${name} must be a whole number of seconds, not ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+// A positive count (u32), or null when absent.
+function count(value, name) {
+  const v = value ?? null;
+  if (v !== null && !(Number.isInteger(v) && v > 0 && v <= 0xffffffff)) {
+    throw new Error(`config.${name} must be a positive whole number, not ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function onlyKeys(config, allowed) {
+  if (config === null || typeof config !== "object") throw new Error("config must be an object");
+  for (const key of Object.keys(config)) {
+    if (!allowed.includes(key)) throw new Error(`config.${key} is not an option (${allowed.join(", ")})`);
+  }
+}
+
+/** A job's or schedule's run function: the default export, or `run`. */
+function runFunction(mod, what) {
+  const fn = typeof mod.default === "function" ? mod.default : mod.run;
+  if (typeof fn !== "function") throw new Error(`${what} must export its run function as the default export (or as run)`);
+  if (typeof mod.default === "function" && typeof mod.run === "function" && mod.default !== mod.run) {
+    throw new Error(`${what} exports both a default function and run; export one of them`);
+  }
+  return fn;
+}
+
+/** The queue config a job module declares with `export const config`. */
+export function queueConfig(config) {
+  onlyKeys(config, ["concurrency", "maxAttempts", "timeout"]);
+  return {
+    concurrency: count(config.concurrency, "concurrency"),
+    maxAttempts: count(config.maxAttempts, "maxAttempts"),
+    timeoutSeconds: seconds(config.timeout, "timeout"),
+  };
+}
+
+/** The job a run function receives. */
+export function jobFrom(job) {
+  return {
+    id: job.id,
+    payload: JSON.parse(job.payload),
+    raw: job.payload,
+    user: userFrom(job.user),
+    attempt: job.attempt,
+  };
+}
+
+/** The `job` export of `queues/<name>`, from its run function and its
+ *  optional `export const config = { concurrency, maxAttempts, timeout }`. */
+export function jobExport(mod) {
+  const run = runFunction(mod, "a queue's job module");
+  const config = queueConfig(mod.config ?? {});
+  return {
+    config() {
+      return config;
+    },
+    run(job) {
+      let received;
+      try {
+        received = jobFrom(job);
+      } catch (error) {
+        throw `the job's payload is not JSON: ${errorText(error)}`;
+      }
+      finish(run, [received]);
+    },
+  };
+}
+
+/** The schedule config a schedule module must declare: `{ cron, timezone?, timeout? }`. */
+export function scheduleConfig(config) {
+  if (config === undefined || config === null) {
+    throw new Error('a schedule must declare when it runs: export const config = { cron: "0 * * * *" }');
+  }
+  onlyKeys(config, ["cron", "timezone", "timeout"]);
+  const { cron } = config;
+  if (typeof cron !== "string") throw new Error(`config.cron must be a crontab expression string, not ${JSON.stringify(cron)}`);
+  const fields = cron.trim().split(/\s+/).filter((field) => field !== "").length;
+  if (fields !== 5 && fields !== 6) {
+    throw new Error(
+      `config.cron must have 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), not ${fields}: ${JSON.stringify(cron)}`,
+    );
+  }
+  const timezone = config.timezone ?? null;
+  if (timezone !== null && (typeof timezone !== "string" || timezone === "")) {
+    throw new Error(`config.timezone must be an IANA time zone name such as "Europe/Paris", not ${JSON.stringify(timezone)}`);
+  }
+  return { cron, timezone, timeoutSeconds: seconds(config.timeout, "timeout") };
+}
+
+/** The tick a schedule's run function receives. */
+export function tickFrom(tick) {
+  return { scheduledAt: tick.scheduledAt, catchUp: tick.catchUp };
+}
+
+/** The `schedule` export of `schedules/<name>`, from its run function and
+ *  its required `export const config = { cron, timezone?, timeout? }`. */
+export function scheduleExport(mod) {
+  const run = runFunction(mod, "a schedule module");
+  const config = scheduleConfig(mod.config);
+  return {
+    config() {
+      return config;
+    },
+    run(tick) {
+      finish(run, [tickFrom(tick)]);
+    },
+  };
+}
+
 /** The `wasi:http/incoming-handler` export of an `api/` handler, from
  *  `export default async function (request) { return new Response(...) }`
  *  (or a default object with a `fetch(request)` method). A throw, a

@@ -167,7 +167,77 @@ export const context: {
   /** The route's `[param]` values by name: `{ id: "42" }` for
    *  `api/users/[id]`, `{ room: "r1" }` for `socket/[room]/...`. */
   params(): Record<string, string>;
+  /** The run's attempt number, from 1, in a queued job (`queues/`); null
+   *  in every other kind of call. */
+  attempt(): number | null;
 };
+
+/** `queue.push` options (both optional). */
+export interface PushOptions {
+  /** Run no sooner than this many milliseconds from now. */
+  delayMs?: number | null;
+  /** A second push of the same key to the same queue, within the server's
+   *  idempotency window (24 h by default), queues nothing and resolves to
+   *  the first job's id. */
+  idempotencyKey?: string | null;
+}
+
+/** Queued jobs, run by `queues/<name>.wasm`; every kind of component may push. */
+export const queue: {
+  /** Queues a job on queue `name` with `payload` (any JSON value, or
+   *  `rawJson(text)`), acting for the user this call acts for, and resolves
+   *  to the job's id. Rejects with a SwitchboardError, whose message is the
+   *  host's reason, for an unknown queue, an oversized payload (256 KiB by
+   *  default) or a full queue; then nothing is queued. */
+  push(name: string, payload: unknown, options?: PushOptions): Promise<string>;
+};
+
+/** A queue's config: `export const config: QueueConfig = { maxAttempts: 3 }`
+ *  in `handlers/queues/<name>.ts` (each optional; the server default when
+ *  absent). */
+export interface QueueConfig {
+  /** How many of the queue's jobs run at once. */
+  concurrency?: number;
+  /** Runs before a failing job moves to the dead letters. */
+  maxAttempts?: number;
+  /** Wall-clock limit of one run in seconds. */
+  timeout?: number;
+}
+
+/** One job, as a queue's run function receives it. */
+export interface Job<P = any> {
+  id: string;
+  /** The payload as pushed, parsed. */
+  payload: P;
+  /** The payload's JSON text. */
+  raw: string;
+  /** The user the push acted for (`socket.send` goes to them); null when
+   *  the push was anonymous. */
+  user: User | null;
+  /** 1 on the first run, 2 on the first retry, and so on. */
+  attempt: number;
+}
+
+/** A schedule's config, required: `export const config: ScheduleConfig =
+ *  { cron: "0 9 * * 1-5", timezone: "Europe/Paris" }` in
+ *  `handlers/schedules/<name>.ts`. */
+export interface ScheduleConfig {
+  /** A crontab expression: 5 fields (minute hour day-of-month month
+   *  day-of-week), or 6 with seconds first. */
+  cron: string;
+  /** An IANA time zone; UTC when absent. */
+  timezone?: string | null;
+  /** Wall-clock limit of one run in seconds; the server default when absent. */
+  timeout?: number;
+}
+
+/** One tick, as a schedule's run function receives it. */
+export interface Tick {
+  /** The tick this run is for, in Unix milliseconds. */
+  scheduledAt: number;
+  /** True when this run makes up for ticks missed while no server ran. */
+  catchUp: boolean;
+}
 
 // ---- The Fetch API, for `api/` handlers (`build --http`) ----------------
 // Bodies are buffered in memory; every promise is settled when returned,
@@ -326,6 +396,7 @@ declare const _default: {
   socket: typeof socket;
   store: typeof store;
   context: typeof context;
+  queue: typeof queue;
   fetch: typeof fetch;
   Headers: typeof Headers;
   Request: typeof Request;
@@ -353,3 +424,8 @@ export type OnError = (error: string, req: Request | null) => void | Promise<voi
 /** An `api/` handler's default export: `export default (async (request) =>
  *  Response.json({ ok: true })) satisfies HttpHandler`. */
 export type HttpHandler = (request: FetchRequest) => Response | Promise<Response>;
+/** A queue's run function (`handlers/queues/<name>.ts`, default export): a
+ *  throw or rejection fails the run, which is retried. */
+export type JobHandler<P = any> = (job: Job<P>) => void | Promise<void>;
+/** A schedule's run function (`handlers/schedules/<name>.ts`, default export). */
+export type ScheduleHandler = (tick: Tick) => void | Promise<void>;

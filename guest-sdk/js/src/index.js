@@ -1,6 +1,7 @@
 // The `switchboard` module that handlers import: the host's `socket`,
-// `store` and `context` calls, the Fetch API (`Request`, `Response`,
-// `Headers`, `fetch`), and the shapes of what handlers receive.
+// `store`, `context` and `queue` calls, the Fetch API (`Request`,
+// `Response`, `Headers`, `fetch`), and the shapes of what handlers
+// receive.
 //
 // Every host call returns a promise so that handlers read the same as any
 // async JavaScript (`await socket.send(...)`); the call itself happens at
@@ -14,6 +15,7 @@ import "./promise.js";
 import * as host from "switchboard:socket/socket";
 import * as hostStore from "switchboard:socket/store";
 import * as hostContext from "switchboard:socket/context";
+import * as hostQueue from "switchboard:socket/queue";
 import { FetchError, Headers, Request, Response } from "./fetch-api.js";
 import { available as httpAvailable, fetch } from "#wasi-http";
 import { URL, URLSearchParams } from "./url.js";
@@ -207,12 +209,58 @@ export const context = {
     for (const [name, value] of hostContext.params()) out[name] = value;
     return out;
   },
+
+  /** The run's attempt number, from 1, in a queued job; null in every
+   *  other kind of call. */
+  attempt() {
+    return hostContext.attempt() ?? null;
+  },
+};
+
+function pushOptions(options) {
+  if (options === null || options === undefined) return { delayMs: null, idempotencyKey: null };
+  if (typeof options !== "object") throw new TypeError("queue.push options must be an object");
+  for (const key of Object.keys(options)) {
+    if (key !== "delayMs" && key !== "idempotencyKey") {
+      throw new TypeError(`queue.push: ${key} is not an option (delayMs, idempotencyKey)`);
+    }
+  }
+  const delayMs = options.delayMs ?? null;
+  if (delayMs !== null && !(Number.isSafeInteger(delayMs) && delayMs >= 0)) {
+    throw new TypeError(`queue.push: delayMs must be a whole number of milliseconds, not ${JSON.stringify(delayMs)}`);
+  }
+  const key = options.idempotencyKey ?? null;
+  return { delayMs, idempotencyKey: key === null ? null : String(key) };
+}
+
+/** A job's payload as JSON text: any JSON value, or `rawJson(text)` as is. */
+function payloadText(payload) {
+  if (payload !== null && typeof payload === "object" && payload[TAG] === "raw-json") return String(payload.value);
+  return jsonText(payload);
+}
+
+/**
+ * Queued jobs, run by `queues/<name>.wasm`. Every kind of component may
+ * push one.
+ */
+export const queue = {
+  /**
+   * Queues a job on `name` with `payload` (any JSON value) and resolves to
+   * the job's id. `delayMs` holds it back that long; a second push with
+   * the same `idempotencyKey` queues nothing and resolves to the first
+   * job's id. Rejects with a SwitchboardError for an unknown queue, an
+   * oversized payload or a full queue, and then nothing is queued.
+   */
+  push(name, payload, options) {
+    return call(() => hostQueue.push(String(name), payloadText(payload), pushOptions(options)));
+  },
 };
 
 export default {
   socket,
   store,
   context,
+  queue,
   fetch,
   Headers,
   Request,

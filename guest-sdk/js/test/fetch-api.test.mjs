@@ -1,5 +1,5 @@
 // The SDK's pure-JavaScript Fetch API pieces against Node's own: UTF-8,
-// URL, URLSearchParams and Headers. Run with `node --test guest-sdk/js/test`.
+// URL, URLSearchParams and Headers. Run with `npm test` in guest-sdk/js.
 // (Everything that needs wasi:http is tested through the conformance app.)
 
 import assert from "node:assert/strict";

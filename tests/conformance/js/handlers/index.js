@@ -1,6 +1,6 @@
 // The conformance app's `index` route: one operation per message, chosen
 // by its `op` field (tests/conformance/README.md).
-import { SwitchboardError, socket, store } from "switchboard";
+import { SwitchboardError, queue, socket, store } from "switchboard";
 
 // The message of the SwitchboardError a call rejects with.
 async function reason(call) {
@@ -11,6 +11,16 @@ async function reason(call) {
     throw error;
   }
   throw new Error("the call succeeded");
+}
+
+// Pushes a job and reports its id, or the host's reason for refusing it.
+async function pushed(push) {
+  try {
+    await socket.send({ queued: await push });
+  } catch (error) {
+    if (!(error instanceof SwitchboardError)) throw error;
+    await socket.send({ push_error: error.message });
+  }
 }
 
 const ops = {
@@ -53,6 +63,14 @@ const ops = {
 
   async text() {
     await socket.send("plain text");
+  },
+
+  async enqueue({ payload, key, delay_ms }) {
+    await pushed(queue.push("work", payload ?? null, { idempotencyKey: key, delayMs: delay_ms }));
+  },
+
+  async enqueue_to({ queue: name }) {
+    await pushed(queue.push(name, {}));
   },
 };
 

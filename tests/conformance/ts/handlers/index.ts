@@ -1,6 +1,6 @@
 // The conformance app's `index` route: one operation per message, chosen
 // by its `op` field (tests/conformance/README.md).
-import { SwitchboardError, socket, store, type Request } from "switchboard";
+import { SwitchboardError, queue, socket, store, type Request } from "switchboard";
 
 type Message = Record<string, any>;
 type Op = (data: Message, req: Request<Message>) => Promise<void>;
@@ -14,6 +14,16 @@ async function reason(call: Promise<unknown>): Promise<string> {
     throw error;
   }
   throw new Error("the call succeeded");
+}
+
+// Pushes a job and reports its id, or the host's reason for refusing it.
+async function pushed(push: Promise<string>): Promise<void> {
+  try {
+    await socket.send({ queued: await push });
+  } catch (error) {
+    if (!(error instanceof SwitchboardError)) throw error;
+    await socket.send({ push_error: error.message });
+  }
 }
 
 const ops: Record<string, Op> = {
@@ -56,6 +66,14 @@ const ops: Record<string, Op> = {
 
   async text() {
     await socket.send("plain text");
+  },
+
+  async enqueue({ payload, key, delay_ms }) {
+    await pushed(queue.push("work", payload ?? null, { idempotencyKey: key, delayMs: delay_ms }));
+  },
+
+  async enqueue_to({ queue: name }) {
+    await pushed(queue.push(name as string, {}));
   },
 };
 

@@ -1,0 +1,17 @@
+// The conformance app's `schedules/tick` schedule (tests/conformance/README.md):
+// every second, tells user `watcher` about the tick, and about the error
+// of a plain `send` (a schedule has no user).
+import { socket, SwitchboardError, type ScheduleConfig, type Tick } from "switchboard";
+
+export const config: ScheduleConfig = { cron: "* * * * * *" };
+
+export default async function ({ scheduledAt, catchUp }: Tick): Promise<void> {
+  let sendError: string | null = null;
+  try {
+    await socket.send({});
+  } catch (error) {
+    if (!(error instanceof SwitchboardError)) throw error;
+    sendError = error.message;
+  }
+  await socket.to(["watcher"]).send({ tick: "ts", scheduled_at: scheduledAt, catch_up: catchUp, send_error: sendError });
+}

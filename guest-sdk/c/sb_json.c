@@ -337,6 +337,11 @@ sb_span sb_request_span(const sb_request *req) {
     return span;
 }
 
+sb_span sb_job_span(const sb_job *job) {
+    sb_span span = {job->payload, job->payload_len};
+    return span;
+}
+
 char sb_json_kind(sb_span value) {
     const char *p, *q;
     if (!trim_value(value, &p, &q)) return 0;

@@ -4,7 +4,9 @@
  * per component with one SB_EXPORT_* macro per exported interface and
  * SB_HAS_* for each optional entry point the author defined. With
  * SB_EXPORT_HTTP (an `api/` handler, whose world has wasi:http) it also
- * compiles sb_http.c, which shares this file's helpers.
+ * compiles sb_http.c, which shares this file's helpers. SB_EXPORT_JOB
+ * and SB_EXPORT_SCHEDULE are the runners of handlers/queues/ and
+ * handlers/schedules/.
  */
 #include "switchboard.h"
 
@@ -365,6 +367,28 @@ const char *sb_context_param(const char *name) {
     return lookup(params, count, name);
 }
 
+uint32_t sb_context_attempt(void) {
+    uint32_t attempt;
+    return switchboard_socket_context_attempt(&attempt) ? attempt : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queue                                                               */
+
+char *sb_queue_push(const char *queue, const char *payload_json, const sb_push_options *options) {
+    wit_string q = borrow(queue), payload = borrow(payload_json), id, err;
+    switchboard_socket_queue_push_options_t opts;
+    opts.delay_ms.is_some = options && options->delay_ms != 0;
+    opts.delay_ms.val = options ? options->delay_ms : 0;
+    opts.idempotency_key.is_some = options && options->idempotency_key;
+    if (opts.idempotency_key.is_some) opts.idempotency_key.val = borrow(options->idempotency_key);
+    if (!switchboard_socket_queue_push(&q, &payload, &opts, &id, &err)) {
+        failed(&err);
+        return NULL;
+    }
+    return take(&id);
+}
+
 #ifdef SB_EXPORT_HTTP
 #include "sb_http.c"
 #else
@@ -561,5 +585,81 @@ void exports_switchboard_socket_logging_on_error(wit_string *error,
 #endif
     c_guest_string_free(error);
     if (req) exports_switchboard_socket_logging_request_free(req);
+}
+#endif
+
+#ifdef SB_EXPORT_JOB
+#ifdef SB_HAS_QUEUE_CONFIG
+extern const sb_queue_config sb_declared_queue_config;
+#endif
+
+static void some_u32(c_guest_option_u32_t *out, uint32_t value) {
+    out->is_some = value != 0;
+    out->val = value;
+}
+
+void exports_switchboard_socket_job_config(exports_switchboard_socket_job_queue_config_t *ret) {
+#ifdef SB_HAS_QUEUE_CONFIG
+    some_u32(&ret->concurrency, sb_declared_queue_config.concurrency);
+    some_u32(&ret->max_attempts, sb_declared_queue_config.max_attempts);
+    some_u32(&ret->timeout_seconds, sb_declared_queue_config.timeout_seconds);
+#else
+    some_u32(&ret->concurrency, 0);
+    some_u32(&ret->max_attempts, 0);
+    some_u32(&ret->timeout_seconds, 0);
+#endif
+}
+
+bool exports_switchboard_socket_job_run(exports_switchboard_socket_job_job_t *job, wit_string *out) {
+    sb_job view;
+    sb_user user = {NULL, NULL, 0};
+    view.id = terminate(&job->id);
+    view.payload = terminate(&job->payload);
+    view.payload_len = job->payload.len;
+    view.user = NULL;
+    if (job->user.is_some) {
+        user.id = (char *)terminate(&job->user.val.id);
+        user.claims = job->user.val.claims.is_some ? (char *)terminate(&job->user.val.claims.val) : NULL;
+        user.expires_at = job->user.val.expires_at.is_some ? job->user.val.expires_at.val : 0;
+        view.user = &user;
+    }
+    view.attempt = job->attempt;
+    sb_error err = {NULL};
+    int rc = run_job(&view, &err);
+    exports_switchboard_socket_job_job_free(job);
+    return finish(rc, &err, out);
+}
+#endif
+
+#ifdef SB_EXPORT_SCHEDULE
+/* The build refuses a schedule without SB_SCHEDULE_CONFIG. */
+extern const sb_schedule_config sb_declared_schedule_config;
+
+/* Strings of a returned record are the component's, freed after return. */
+static wit_string owned_copy(const char *text) {
+    wit_string s = {NULL, 0};
+    if (text && *text) {
+        s.len = strlen(text);
+        s.ptr = (uint8_t *)dup_n(text, s.len);
+    }
+    return s;
+}
+
+void exports_switchboard_socket_schedule_config(
+    exports_switchboard_socket_schedule_schedule_config_t *ret) {
+    const sb_schedule_config *config = &sb_declared_schedule_config;
+    ret->cron = owned_copy(config->cron);
+    ret->timezone.is_some = config->timezone != NULL;
+    if (config->timezone) ret->timezone.val = owned_copy(config->timezone);
+    ret->timeout_seconds.is_some = config->timeout_seconds != 0;
+    ret->timeout_seconds.val = config->timeout_seconds;
+}
+
+bool exports_switchboard_socket_schedule_run(exports_switchboard_socket_schedule_tick_t *tick,
+                                             wit_string *out) {
+    sb_tick view = {tick->scheduled_at, tick->catch_up};
+    sb_error err = {NULL};
+    int rc = run_schedule(&view, &err);
+    return finish(rc, &err, out);
 }
 #endif

@@ -14,6 +14,10 @@
  *   on_error, SB_LOG_HOOKS(...)         logging      any handler or _middleware.c
  *   sb_http_handle                      wasi:http/incoming-handler
  *                                                    handlers/api/ (build --http)
+ *   run_job, SB_QUEUE_CONFIG(...)       job          handlers/queues/ (build --job)
+ *   run_schedule, SB_SCHEDULE_CONFIG(...)
+ *                                       schedule     handlers/schedules/
+ *                                                    (build --schedule)
  *
  * Conventions used throughout:
  * - Functions that can fail return 0 on success and -1 on failure; the
@@ -323,6 +327,114 @@ const sb_pair *sb_context_params(size_t *count);
 /* One of those params by name, or NULL. */
 const char *sb_context_param(const char *name);
 
+/*
+ * The attempt number of the queued job this call runs (1 on the first
+ * run, 2 on the first retry, ...), or 0 when the call is not a job's run.
+ */
+uint32_t sb_context_attempt(void);
+
+/* ------------------------------------------------------------------ */
+/* Queued jobs: pushing (usable from every entry point)               */
+
+typedef struct {
+    /* Run no sooner than this many milliseconds from now; 0 for now. */
+    uint64_t delay_ms;
+    /*
+     * NULL, or a key: a second push of the same key to the same queue,
+     * within the server's idempotency window (24 h by default), queues
+     * nothing and returns the first job's id.
+     */
+    const char *idempotency_key;
+} sb_push_options;
+
+#define SB_PUSH_OPTIONS_INIT {0, NULL}
+
+/*
+ * Queues a job on `queue` (the name of a `queues/<name>.wasm`) with
+ * `payload_json`, any JSON value as text (the host checks it and caps
+ * its size, 256 KiB by default). `options` may be NULL. The job acts for
+ * the user this call acts for, if any: its sb_send* reaches them.
+ *
+ * Returns the job's id (malloc'ed; free it), or NULL when the host
+ * refuses (an unknown queue, a bad or oversized payload, a full queue),
+ * with the reason in sb_last_error(); nothing is queued then.
+ */
+char *sb_queue_push(const char *queue, const char *payload_json, const sb_push_options *options);
+
+/* ------------------------------------------------------------------ */
+/* Queued jobs: running them (handlers/queues/, built with --job)      */
+
+/* One run of a job of this queue. */
+typedef struct {
+    const char *id;       /* the id sb_queue_push returned */
+    const char *payload;  /* the JSON text pushed, NUL-terminated */
+    size_t payload_len;   /* its length in bytes, without the NUL */
+    const sb_user *user;  /* the user the push acted for (sb_send* goes
+                             to them), or NULL */
+    uint32_t attempt;     /* 1 on the first run, 2 on the first retry, ... */
+} sb_job;
+
+/*
+ * Runs one job of the queue `handlers/queues/<name>.c` serves. Return 0,
+ * or fail with `return sb_fail(err, msg);`: the run is retried with
+ * exponential backoff, and after its last attempt the job is dead (see
+ * `switchboard jobs`). A job is delivered at least once, so a run may
+ * repeat. A source with run_job defines no other entry point.
+ */
+int run_job(const sb_job *job, sb_error *err);
+
+/* A queue's options, read once when the component loads; 0 for each
+ * leaves it to the server's default. */
+typedef struct {
+    uint32_t concurrency;     /* how many of its jobs run at once */
+    uint32_t max_attempts;    /* runs before a failing job is dead */
+    uint32_t timeout_seconds; /* wall-clock limit of one run */
+} sb_queue_config;
+
+/*
+ * Declares the queue's options, at file scope (optional):
+ *     SB_QUEUE_CONFIG(4, 3, 30);   // concurrency 4, 3 attempts, 30 s
+ * 0 for any of them is the server's default.
+ */
+#define SB_QUEUE_CONFIG(concurrency, max_attempts, timeout_seconds) \
+    const sb_queue_config sb_declared_queue_config = {(concurrency), (max_attempts), (timeout_seconds)}
+
+/* ------------------------------------------------------------------ */
+/* Schedules (handlers/schedules/, built with --schedule)              */
+
+/* One tick of a schedule. */
+typedef struct {
+    uint64_t scheduled_at; /* the tick this run is for, in Unix ms */
+    bool catch_up;         /* this run makes up for ticks missed while no
+                              server ran (at most one follows downtime) */
+} sb_tick;
+
+/*
+ * Runs once per tick of the schedule's cron expression, never
+ * overlapping itself. Return 0, or fail with `return sb_fail(err, msg);`.
+ * A schedule has no user: sb_send* fails there, while sb_send_to*,
+ * the store and sb_queue_push work. A source with run_schedule defines
+ * no other entry point, and must declare SB_SCHEDULE_CONFIG.
+ */
+int run_schedule(const sb_tick *tick, sb_error *err);
+
+typedef struct {
+    const char *cron;         /* 5 fields (minute hour day-of-month month
+                                 day-of-week), or 6 with seconds first */
+    const char *timezone;     /* an IANA zone such as "Europe/Paris", or
+                                 NULL for UTC */
+    uint32_t timeout_seconds; /* wall-clock limit of one run; 0 for the
+                                 server's default */
+} sb_schedule_config;
+
+/*
+ * Declares when the schedule runs, at file scope (required: the build
+ * fails without it):
+ *     SB_SCHEDULE_CONFIG("0 3 * * *", "Europe/Paris", 0);
+ */
+#define SB_SCHEDULE_CONFIG(cron, timezone, timeout_seconds) \
+    const sb_schedule_config sb_declared_schedule_config = {(cron), (timezone), (timeout_seconds)}
+
 /* ------------------------------------------------------------------ */
 /* Text buffer                                                         */
 
@@ -443,6 +555,8 @@ typedef struct {
 /* A span over a NUL-terminated string, or over a request's payload. */
 sb_span sb_span_of(const char *text);
 sb_span sb_request_span(const sb_request *req);
+/* A span over a job's payload. */
+sb_span sb_job_span(const sb_job *job);
 
 /* The kind of a JSON value: '{', '[', '"', 'n' (null), 't', 'f' (true,
  * false) or '0' (number); 0 when the span is not one valid JSON value. */

@@ -1,6 +1,7 @@
 """Builds one Python route module into one Switchboard component.
 
-Usage (from the app folder): guest-sdk/python/build [--http] SOURCE OUT
+Usage (from the app folder):
+    guest-sdk/python/build [--http | --job | --schedule] SOURCE OUT
 
 The module is parsed, never imported, to find which interfaces it
 implements; componentize-py then packages it with the `switchboard` SDK and
@@ -9,6 +10,11 @@ the app's `lib/` folder, exporting exactly those interfaces.
 With `--http` (routes under handlers/api/), the module's `handle(request)`
 is exported as `wasi:http/incoming-handler` instead, in the world
 `switchboard:guest/http-handler` of wit/guest/http.wit.
+
+With `--job` (handlers/queues/) the module's `run(job)` and optional
+`config` are exported as `switchboard:socket/job`; with `--schedule`
+(handlers/schedules/), `run(tick)` and the required `config` as
+`switchboard:socket/schedule`.
 """
 
 import ast
@@ -48,6 +54,18 @@ TRIGGERS = {
 }
 FUNCTIONS = {"handle", "authenticate", "on_online", "on_offline",
              "on_message_received", "on_message_sent", "on_error"}
+# The kinds of build other than a socket route: the flag, the folder under
+# handlers/, the one interface exported, and the glue's class and SDK
+# module.
+RUNNERS = {
+    "job": ("--job", "queues/", "Job", "_job_exports", "job"),
+    "schedule": ("--schedule", "schedules/", "Schedule", "_schedule_exports", "tick"),
+}
+SCHEDULE_CONFIG_EXAMPLE = "config = {\"cron\": \"0 * * * *\"}"
+
+
+# What every world of socket.wit imports, in the route's world.
+IMPORTS = ("types", "socket", "store", "context", "queue")
 
 
 class BuildError(Exception):
@@ -76,6 +94,34 @@ def find_http_handler(source, filename):
         raise BuildError(f"{filename}:{node.lineno}: `{others[0]}` is for socket handlers; "
                          "an api/ handler defines only `handle(request)`")
     return ["incoming-handler"]
+
+
+def find_runner(source, filename, kind):
+    """Checks that a `queues/` (kind "job") or `schedules/` ("schedule")
+    module defines a plain `run` and none of the socket entry points; a
+    schedule must also set `config`, which holds its cron expression."""
+    flag, folder, _, _, arg = RUNNERS[kind]
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as e:
+        raise BuildError(f"{filename}:{e.lineno}:{e.offset}: {e.msg}") from None
+    names = bound_names(tree.body, {})
+    what = "a job" if kind == "job" else "a schedule"
+    node = names.get("run")
+    if node is None:
+        hint = " (names imported with `*` are not seen)" if "*" in names else ""
+        raise BuildError(f"{filename}: {what} ({folder}, built with {flag}) defines `run({arg})`{hint}")
+    if isinstance(node, ast.AsyncFunctionDef):
+        raise BuildError(f"{filename}:{node.lineno}: `run` must be a plain function, not async")
+    others = sorted((FUNCTIONS | {"hooks"}) & names.keys())
+    if others:
+        node = names[others[0]]
+        raise BuildError(f"{filename}:{node.lineno}: `{others[0]}` is for socket handlers; "
+                         f"{what} defines only `run({arg})` and `config`")
+    if kind == "schedule" and isinstance(names.get("config", ast.Import()), ast.Import):
+        raise BuildError(f"{filename}: a schedule must declare when it runs, for example "
+                         f"`{SCHEDULE_CONFIG_EXAMPLE}` (optional keys: \"timezone\", \"timeout\")")
+    return [kind]
 
 
 def bound_names(body, names):
@@ -132,6 +178,8 @@ def find_exports(source, filename):
         raise BuildError(f"{filename}:{node.lineno}: `config` is set but there is no `handle` function")
     if not exports:
         hint = " (names imported with `*` are not seen)" if "*" in names else ""
+        if "run" in names:
+            hint += "; `run` is for jobs and schedules: build with --job or --schedule"
         raise BuildError(
             f"{filename}: defines none of handle, authenticate, on_online, on_offline, "
             f"on_message_received, on_message_sent, on_error{hint}"
@@ -189,7 +237,7 @@ def world(exports):
     componentize-py 0.25.1 panic for authenticate + presence.)"""
     version = wit_version()
     lines = ["package switchboard:python-route;", "", "world route {"]
-    lines += [f"    import switchboard:socket/{i}@{version};" for i in ("types", "socket", "store", "context")]
+    lines += [f"    import switchboard:socket/{i}@{version};" for i in IMPORTS]
     lines += [f"    export switchboard:socket/{i}@{version};" for i in exports]
     return "\n".join(lines + ["}"]) + "\n"
 
@@ -215,6 +263,34 @@ def glue_http():
         "class IncomingHandler(exports.IncomingHandler):",
         "    def handle(self, request, response_out):",
         "        _http_exports.handle(request, response_out)",
+    ]) + "\n"
+
+
+def glue_runner(kind):
+    """The module componentize-py loads for a job or a schedule: its
+    export class, forwarding `config` and `run` to the SDK."""
+    _, _, cls, module, arg = RUNNERS[kind]
+    return "\n".join([
+        f"# Generated by guest-sdk/python/build {RUNNERS[kind][0]}.",
+        "import importlib.util",
+        "import sys",
+        "",
+        "from wit_world import exports",
+        f"from switchboard import {module} as _exports",
+        "",
+        "_spec = importlib.util.spec_from_file_location('switchboard_route', ROUTE_PATH)",
+        "route = importlib.util.module_from_spec(_spec)",
+        "sys.modules['switchboard_route'] = route",
+        "_spec.loader.exec_module(route)",
+        "_exports.load(route)",
+        "",
+        "",
+        f"class {cls}(exports.{cls}):",
+        "    def config(self):",
+        "        return _exports.config()",
+        "",
+        f"    def run(self, {arg}):",
+        f"        return _exports.run({arg})",
     ]) + "\n"
 
 
@@ -246,8 +322,8 @@ def files_under(root):
 
 def input_digest(source_bytes, route_path, exports, lib_dir, kind="socket", wit_dir=None):
     """A hash of everything the component is built from: `kind` is
-    "socket" or "http", and `wit_dir` the assembled WIT of an HTTP
-    build."""
+    "socket", "http", "job" or "schedule", and `wit_dir` the assembled
+    WIT of an HTTP build."""
     h = hashlib.sha256()
 
     def add(label, data):
@@ -352,16 +428,25 @@ def tidy_error(output, route_path):
     return output.replace('File "/1/', 'File "' + SDK_SRC + "/")
 
 
-def build(source, out, http=False):
-    """Builds SOURCE into OUT: a socket component, or with `http` an
-    `api/` incoming-handler. Returns "built", or "unchanged" when OUT
-    already records the same input digest."""
+def build(source, out, http=False, kind=None):
+    """Builds SOURCE into OUT: a socket component; with `http` an `api/`
+    incoming-handler; with `kind` "job" or "schedule" a queue's or a
+    schedule's runner. Returns "built", or "unchanged" when OUT already
+    records the same input digest."""
+    if kind is None:
+        kind = "http" if http else "socket"
+    http = kind == "http"
     if not os.path.isfile(COMPONENTIZE):
         raise BuildError("componentize-py is not installed; run guest-sdk/python/setup")
     if not os.path.isfile(source):
         raise BuildError(f"{source}: no such file")
     source_bytes = read(source)
-    exports = find_http_handler(source_bytes, source) if http else find_exports(source_bytes, source)
+    if http:
+        exports = find_http_handler(source_bytes, source)
+    elif kind in RUNNERS:
+        exports = find_runner(source_bytes, source, kind)
+    else:
+        exports = find_exports(source_bytes, source)
 
     # Tracebacks show the route by its path in the app, e.g.
     # handlers/[room]/action_text.py.
@@ -382,8 +467,7 @@ def build(source, out, http=False):
                 f.write(world(exports))
             world_name = "route"
 
-        digest = input_digest(source_bytes, route_path, exports, lib_dir,
-                              "http" if http else "socket", wit_dir if http else None)
+        digest = input_digest(source_bytes, route_path, exports, lib_dir, kind, wit_dir if http else None)
         if recorded_digest(out) == digest:
             return "unchanged"
 
@@ -394,7 +478,12 @@ def build(source, out, http=False):
         with open(os.path.join(stage, "switchboard_main.py"), "w") as f:
             # Guest path of the staged route: the first python path entry is
             # mounted at /0.
-            main_module = glue_http() if http else glue(exports)
+            if http:
+                main_module = glue_http()
+            elif kind in RUNNERS:
+                main_module = glue_runner(kind)
+            else:
+                main_module = glue(exports)
             f.write(main_module.replace("ROUTE_PATH", repr("/0/" + route_path)))
         # componentize-py adds a site-packages folder to the path; give it
         # an empty one so nothing from this machine's Python leaks in.
@@ -423,16 +512,19 @@ def build(source, out, http=False):
     return "built"
 
 
+FLAGS = {"--http": "http", "--job": "job", "--schedule": "schedule"}
+
+
 def main(argv):
     args = argv[1:]
-    http = bool(args) and args[0] == "--http"
-    if http:
-        args = args[1:]
+    kind = "socket"
+    if args and args[0] in FLAGS:
+        kind = FLAGS[args.pop(0)]
     if len(args) != 2:
-        sys.stderr.write("usage: guest-sdk/python/build [--http] SOURCE OUT\n")
+        sys.stderr.write("usage: guest-sdk/python/build [--http | --job | --schedule] SOURCE OUT\n")
         return 2
     try:
-        build(args[0], args[1], http=http)
+        build(args[0], args[1], kind=kind)
     except BuildError as e:
         sys.stderr.write(f"error: {e}\n")
         return 1

@@ -129,6 +129,17 @@ void switchboard_socket_context_params(c_guest_list_tuple2_string_string_t *ret)
     ret->ptr[0].f0 = owned("id");
     ret->ptr[0].f1 = owned("7");
 }
+bool switchboard_socket_context_attempt(uint32_t *ret) {
+    (void)ret;
+    return false;
+}
+bool switchboard_socket_queue_push(c_guest_string_t *q, c_guest_string_t *p,
+                                   switchboard_socket_queue_push_options_t *o, c_guest_string_t *ret,
+                                   c_guest_string_t *err) {
+    (void)q, (void)p, (void)o, (void)ret;
+    *err = owned("unknown queue");
+    return false;
+}
 
 /* ------------------------------------------------------------------ */
 /* Fake wasi:http                                                      */

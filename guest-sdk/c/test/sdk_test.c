@@ -169,7 +169,151 @@ void switchboard_socket_context_params(c_guest_list_tuple2_string_string_t *ret)
     ret->ptr[0].f1 = owned("r1");
 }
 
+/* The queue: remembers the last push; the attempt is 0 for none. */
+static uint32_t attempt;
+static char *pushed_queue, *pushed_payload, *pushed_key;
+static bool pushed_delay;
+static uint64_t pushed_delay_ms;
+
+bool switchboard_socket_context_attempt(uint32_t *ret) {
+    *ret = attempt;
+    return attempt != 0;
+}
+
+bool switchboard_socket_queue_push(c_guest_string_t *queue, c_guest_string_t *payload,
+                                   switchboard_socket_queue_push_options_t *options,
+                                   c_guest_string_t *ret, c_guest_string_t *err) {
+    if (refused(err)) return false;
+    free(pushed_queue);
+    free(pushed_payload);
+    free(pushed_key);
+    pushed_queue = text_of(queue);
+    pushed_payload = text_of(payload);
+    pushed_key = options->idempotency_key.is_some ? text_of(&options->idempotency_key.val) : NULL;
+    pushed_delay = options->delay_ms.is_some;
+    pushed_delay_ms = options->delay_ms.val;
+    *ret = owned("job-1");
+    return true;
+}
+
+/* The exports of a job and of a schedule, as the glue calls them. */
+SB_QUEUE_CONFIG(0, 3, 30);
+SB_SCHEDULE_CONFIG("*/5 * * * *", "Europe/Paris", 0);
+
+static sb_job seen_job;
+static char *seen_job_text; /* id, payload, user id, claims, joined by '|' */
+static sb_tick seen_tick;
+
+int run_job(const sb_job *job, sb_error *err) {
+    seen_job = *job;
+    free(seen_job_text);
+    sb_buf text = SB_BUF_INIT;
+    sb_buf_add(&text, job->id);
+    sb_buf_add_char(&text, '|');
+    sb_buf_add_n(&text, job->payload, job->payload_len);
+    sb_buf_add_char(&text, '|');
+    sb_buf_add(&text, job->user ? job->user->id : "-");
+    sb_buf_add_char(&text, '|');
+    sb_buf_add(&text, job->user && job->user->claims ? job->user->claims : "-");
+    seen_job_text = text.data;
+    if (job->attempt < 2) return sb_fail(err, "attempt 1 failed");
+    return 0;
+}
+
+int run_schedule(const sb_tick *tick, sb_error *err) {
+    seen_tick = *tick;
+    if (tick->catch_up) return sb_fail(err, "no catching up");
+    return 0;
+}
+
+void exports_switchboard_socket_job_job_free(exports_switchboard_socket_job_job_t *job) {
+    free(job->id.ptr);
+    free(job->payload.ptr);
+    if (job->user.is_some) {
+        free(job->user.val.id.ptr);
+        if (job->user.val.claims.is_some) free(job->user.val.claims.val.ptr);
+    }
+}
+
 /* ------------------------------------------------------------------ */
+
+static void test_queue(void) {
+    refuse = NULL;
+    char *id = sb_queue_push("work", "{\"n\":1}", NULL);
+    CHECK(str_is(id, "job-1"));
+    free(id);
+    CHECK(str_is(pushed_queue, "work") && str_is(pushed_payload, "{\"n\":1}"));
+    CHECK(pushed_key == NULL && !pushed_delay);
+    sb_push_options options = SB_PUSH_OPTIONS_INIT;
+    options.delay_ms = 1500;
+    options.idempotency_key = "k1";
+    id = sb_queue_push("work", "null", &options);
+    free(id);
+    CHECK(str_is(pushed_key, "k1") && pushed_delay && pushed_delay_ms == 1500);
+    refuse = "unknown queue `nope`";
+    CHECK(sb_queue_push("nope", "{}", NULL) == NULL);
+    CHECK(str_is(sb_last_error(), "unknown queue `nope`"));
+    refuse = NULL;
+
+    CHECK(sb_context_attempt() == 0);
+    attempt = 2;
+    CHECK(sb_context_attempt() == 2);
+    attempt = 0;
+}
+
+static void test_job_exports(void) {
+    exports_switchboard_socket_job_queue_config_t config;
+    exports_switchboard_socket_job_config(&config);
+    CHECK(!config.concurrency.is_some);
+    CHECK(config.max_attempts.is_some && config.max_attempts.val == 3);
+    CHECK(config.timeout_seconds.is_some && config.timeout_seconds.val == 30);
+
+    exports_switchboard_socket_job_job_t job;
+    job.id = owned("j1");
+    job.payload = owned("{\"tag\":\"x\"}");
+    job.user.is_some = true;
+    job.user.val.id = owned("ann");
+    job.user.val.claims.is_some = true;
+    job.user.val.claims.val = owned("{}");
+    job.user.val.expires_at.is_some = false;
+    job.attempt = 1;
+    c_guest_string_t err = {NULL, 0};
+    CHECK(!exports_switchboard_socket_job_run(&job, &err));
+    CHECK(err.len == strlen("attempt 1 failed") && memcmp(err.ptr, "attempt 1 failed", err.len) == 0);
+    free(err.ptr);
+    CHECK(str_is(seen_job_text, "j1|{\"tag\":\"x\"}|ann|{}"));
+    CHECK(seen_job.payload_len == 11);
+
+    job.id = owned("j2");
+    job.payload = owned("7");
+    job.user.is_some = false;
+    job.attempt = 2;
+    CHECK(exports_switchboard_socket_job_run(&job, &err));
+    CHECK(str_is(seen_job_text, "j2|7|-|-"));
+    CHECK(seen_job.attempt == 2 && seen_job.user == NULL);
+}
+
+static void test_schedule_exports(void) {
+    exports_switchboard_socket_schedule_schedule_config_t config;
+    exports_switchboard_socket_schedule_config(&config);
+    CHECK(config.cron.len == 11 && memcmp(config.cron.ptr, "*/5 * * * *", 11) == 0);
+    CHECK(config.timezone.is_some && config.timezone.val.len == 12 &&
+          memcmp(config.timezone.val.ptr, "Europe/Paris", 12) == 0);
+    CHECK(!config.timeout_seconds.is_some);
+    /* The strings are the component's own, freed after the call. */
+    CHECK(config.cron.ptr != (const uint8_t *)sb_declared_schedule_config.cron);
+    free(config.cron.ptr);
+    free(config.timezone.val.ptr);
+
+    exports_switchboard_socket_schedule_tick_t tick = {1700000000123ull, false};
+    c_guest_string_t err = {NULL, 0};
+    CHECK(exports_switchboard_socket_schedule_run(&tick, &err));
+    CHECK(seen_tick.scheduled_at == 1700000000123ull && !seen_tick.catch_up);
+    tick.catch_up = true;
+    CHECK(!exports_switchboard_socket_schedule_run(&tick, &err));
+    CHECK(err.len == strlen("no catching up"));
+    free(err.ptr);
+}
 
 static void test_context(void) {
     const sb_user *user = sb_context_user();
@@ -279,6 +423,9 @@ int main(void) {
     test_errors();
     test_context();
     test_fetch_outside_api();
+    test_queue();
+    test_job_exports();
+    test_schedule_exports();
     printf("sdk_test: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -19,8 +19,8 @@ WIT = os.path.join(SDK, "..", "..", "wit", "socket.wit")
 
 def _test_bindings(dest):
     """Bindings of one world with everything the SDK touches: the HTTP
-    handler world (wasi:http, socket, store, context) plus every socket
-    export. The guest WIT comes from scripts/guest-wit, or from
+    handler world (wasi:http, socket, store, context, queue) plus every
+    socket.wit export. The guest WIT comes from scripts/guest-wit, or from
     $SWITCHBOARD_GUEST_WIT when set."""
     wit_dir = os.path.join(dest, "wit")
     assembled = os.path.join(dest, "guest-wit")
@@ -37,7 +37,7 @@ def _test_bindings(dest):
     with open(os.path.join(wit_dir, "all.wit"), "w") as f:
         f.write("package switchboard:python-tests;\nworld all {\n")
         f.write(f"    include switchboard:guest/http-handler@{version};\n")
-        for name in ("handler", "authenticate", "presence", "logging"):
+        for name in ("handler", "authenticate", "presence", "logging", "job", "schedule"):
             f.write(f"    export switchboard:socket/{name}@{version};\n")
         f.write("}\n")
     out = os.path.join(dest, "bindings")
@@ -54,14 +54,18 @@ sys.path[:0] = [_test_bindings(_bindings.name), os.path.join(SDK, "src")]
 
 from componentize_py_types import Err, Ok  # noqa: E402
 from wit_world.imports import context as host_context  # noqa: E402
+from wit_world.exports import job as wit_job  # noqa: E402
+from wit_world.exports import schedule as wit_schedule  # noqa: E402
 from wit_world.imports import outgoing_handler as host_outgoing  # noqa: E402
+from wit_world.imports import queue as host_queue  # noqa: E402
 from wit_world.imports import socket as host_socket  # noqa: E402
 from wit_world.imports import store as host_store  # noqa: E402
 from wit_world.imports import streams as wasi_streams  # noqa: E402
 from wit_world.imports import wasi_http_types as wasi  # noqa: E402
 
 import switchboard  # noqa: E402
-from switchboard import _data, _exports, _http_exports, context, http, socket, store  # noqa: E402
+from switchboard import _data, _exports, _http_exports, _job_exports, _schedule_exports  # noqa: E402
+from switchboard import context, http, queue, socket, store  # noqa: E402
 from switchboard._wit import types as wit  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("sdk_build", os.path.join(SDK, "build.py"))
@@ -241,6 +245,98 @@ class ContextTest(unittest.TestCase):
         host_context.params = lambda: []
         self.assertIsNone(context.user())
         self.assertEqual(context.params(), {})
+
+
+class QueueTest(unittest.TestCase):
+    def setUp(self):
+        self.pushed = []
+        self.refuse = None
+        self.addCleanup(setattr, host_queue, "push", host_queue.push)
+
+        def push(name, payload, options):
+            if self.refuse:
+                raise Err(self.refuse)
+            self.pushed.append((name, payload, options))
+            return f"job-{len(self.pushed)}"
+
+        host_queue.push = push
+
+    def test_push_writes_json_and_options(self):
+        self.assertEqual(queue.push("work", {"b": [1.0], "a": None}), "job-1")
+        self.assertEqual(queue.push("work", "text", delay_ms=1500, idempotency_key="k1"), "job-2")
+        queue.push("work", [1, 2])
+        self.assertEqual(self.pushed, [
+            ("work", '{"a":null,"b":[1.0]}', host_queue.PushOptions(None, None)),
+            ("work", '"text"', host_queue.PushOptions(1500, "k1")),
+            ("work", "[1,2]", host_queue.PushOptions(None, None)),
+        ])
+
+    def test_push_errors(self):
+        self.refuse = "unknown queue `nope`"
+        with self.assertRaises(switchboard.QueueError) as caught:
+            queue.push("nope", {})
+        self.assertEqual(str(caught.exception), "unknown queue `nope`")
+        self.assertIsInstance(caught.exception, switchboard.HostError)
+        self.refuse = None
+        for bad in [dict(payload=b"x"), dict(payload={}, delay_ms=-1), dict(payload={}, delay_ms=True),
+                    dict(payload={}, idempotency_key=7)]:
+            with self.subTest(bad), self.assertRaises((TypeError, ValueError)):
+                queue.push("work", **bad)
+        self.assertEqual(self.pushed, [])
+
+    def test_context_attempt(self):
+        self.addCleanup(setattr, host_context, "attempt", host_context.attempt)
+        host_context.attempt = lambda: 2
+        self.assertEqual(context.attempt(), 2)
+        host_context.attempt = lambda: None
+        self.assertIsNone(context.attempt())
+
+
+class JobAndScheduleTest(unittest.TestCase):
+    def test_job_run_gets_a_parsed_job(self):
+        seen = []
+        _job_exports.load(Route(run=seen.append, config={"max_attempts": 3}))
+        self.assertEqual(_job_exports.config(), wit_job.QueueConfig(None, 3, None))
+        _job_exports.run(wit_job.Job("j1", '{"tag":"x","n":[1]}', wit.User("ann", None, None), 2))
+        job = seen[0]
+        self.assertEqual((job.id, job.payload, job.user, job.attempt),
+                         ("j1", {"tag": "x", "n": [1]}, switchboard.User("ann"), 2))
+        _job_exports.run(wit_job.Job("j2", "null", None, 1))
+        self.assertEqual((seen[1].payload, seen[1].user), (None, None))
+
+    def test_job_config(self):
+        _job_exports.load(Route(run=print))
+        self.assertEqual(_job_exports.config(), wit_job.QueueConfig(None, None, None))
+        _job_exports.load(Route(run=print, config={"concurrency": 4, "max_attempts": 5, "timeout": 30}))
+        self.assertEqual(_job_exports.config(), wit_job.QueueConfig(4, 5, 30))
+        for config in [{"attempts": 3}, {"max_attempts": 0}, {"timeout": 1.5}, {"concurrency": True}, [3]]:
+            with self.subTest(config), self.assertRaises((TypeError, ValueError)):
+                _job_exports.load(Route(run=print, config=config))
+
+    def test_job_exception_is_the_error(self):
+        def fail(job):
+            raise RuntimeError(f"attempt {job.attempt} failed")
+
+        _job_exports.load(Route(run=fail))
+        with self.assertRaises(Err) as caught:
+            _job_exports.run(wit_job.Job("j1", "{}", None, 1))
+        self.assertEqual(caught.exception.value, "attempt 1 failed")
+
+    def test_schedule(self):
+        seen = []
+        _schedule_exports.load(Route(run=seen.append, config={"cron": "*/5 * * * *", "timezone": "Europe/Paris"}))
+        self.assertEqual(_schedule_exports.config(),
+                         wit_schedule.ScheduleConfig("*/5 * * * *", "Europe/Paris", None))
+        _schedule_exports.run(wit_schedule.Tick(1700000000123, True))
+        self.assertEqual((seen[0].scheduled_at, seen[0].catch_up), (1700000000123, True))
+        _schedule_exports.load(Route(run=print, config={"cron": "* * * * * *", "timeout": 5}))
+        self.assertEqual(_schedule_exports.config(), wit_schedule.ScheduleConfig("* * * * * *", None, 5))
+
+    def test_schedule_config_is_required_and_checked(self):
+        for config in [None, {}, {"cron": 5}, {"cron": "* * *"}, {"cron": "* * * * *", "tz": "UTC"},
+                       {"cron": "* * * * *", "timezone": ""}, {"cron": "* * * * *", "timeout": 0}]:
+            with self.subTest(config), self.assertRaises((TypeError, ValueError)):
+                _schedule_exports.load(Route(run=print, config=config))
 
 
 class _Resource:
@@ -709,12 +805,39 @@ class BuildScanTest(unittest.TestCase):
             with self.subTest(source), self.assertRaises(build.BuildError):
                 scan(source, "handlers/api/x.py")
 
+    def test_runner_scan(self):
+        scan = build.find_runner
+        self.assertEqual(scan("def run(job): pass", "handlers/queues/w.py", "job"), ["job"])
+        self.assertEqual(scan("config = {'max_attempts': 3}\ndef run(job): pass", "q.py", "job"), ["job"])
+        self.assertEqual(scan("config = {'cron': '* * * * *'}\ndef run(t): pass", "s.py", "schedule"),
+                         ["schedule"])
+        self.assertEqual(scan("from conf import config\nfrom impl import run", "s.py", "schedule"), ["schedule"])
+        for source, kind in [("x = 1", "job"), ("async def run(j): pass", "job"),
+                             ("def run(j): pass\ndef handle(r): pass", "job"),
+                             ("def run(j): pass\nhooks = {}", "job"),
+                             ("def run(t): pass", "schedule"), ("import config\ndef run(t): pass", "schedule")]:
+            with self.subTest(source), self.assertRaises(build.BuildError):
+                scan(source, "handlers/x.py", kind)
+        with self.assertRaises(build.BuildError) as caught:
+            scan("def run(tick): pass", "handlers/schedules/t.py", "schedule")
+        self.assertIn("cron", str(caught.exception))
+        with self.assertRaises(build.BuildError) as caught:
+            self.exports("def run(job): pass")
+        self.assertIn("--job", str(caught.exception))
+
+    def test_runner_glue_compiles(self):
+        for kind, cls in [("job", "Job"), ("schedule", "Schedule")]:
+            tree = ast.parse(build.glue_runner(kind).replace("ROUTE_PATH", "'/0/x.py'"))
+            self.assertEqual([n.name for n in tree.body if isinstance(n, ast.ClassDef)], [cls])
+        self.assertIn(f"export switchboard:socket/job@{build.wit_version()};", build.world(["job"]))
+
     def test_http_glue_compiles(self):
         tree = ast.parse(build.glue_http().replace("ROUTE_PATH", "'/0/x.py'"))
         self.assertEqual([n.name for n in tree.body if isinstance(n, ast.ClassDef)], ["IncomingHandler"])
 
-    def test_socket_world_imports_context(self):
-        self.assertIn(f"import switchboard:socket/context@{build.wit_version()};", build.world(["handler"]))
+    def test_socket_world_imports_context_and_queue(self):
+        for name in ("context", "queue"):
+            self.assertIn(f"import switchboard:socket/{name}@{build.wit_version()};", build.world(["handler"]))
 
     def test_digest_has_the_kind(self):
         self.addCleanup(setattr, build, "_version", build._version)

@@ -27,22 +27,35 @@ acts for and its route's params.
 A module under `handlers/api/`, built with `--http`, defines
 `handle(request)` and returns a `switchboard.http.Response`; see
 `switchboard.http`, which also makes outbound requests (`http.fetch`).
+
+A module under `handlers/queues/`, built with `--job`, defines `run(job)`
+(a `Job`: .id, .payload, .user, .attempt) and an optional `config`
+{"concurrency", "max_attempts", "timeout"}; one under
+`handlers/schedules/`, built with `--schedule`, defines `run(tick)` (a
+`Tick`: .scheduled_at, .catch_up) and a required `config` {"cron",
+"timezone", "timeout"}. An exception raised by `run` fails the run (a job
+is then retried). `queue.push(name, payload)` queues a job from any kind
+of component.
 """
 
-from . import context, socket, store
-from ._errors import HostError, HttpError, SendError, StoreError
-from ._types import HttpRequest, Request, SentMessage, User
+from . import context, queue, socket, store
+from ._errors import HostError, HttpError, QueueError, SendError, StoreError
+from ._types import HttpRequest, Job, Request, SentMessage, Tick, User
 
 __all__ = [
     "context",
+    "queue",
     "socket",
     "store",
     "Request",
     "User",
     "HttpRequest",
     "SentMessage",
+    "Job",
+    "Tick",
     "HostError",
     "HttpError",
+    "QueueError",
     "SendError",
     "StoreError",
 ]

@@ -19,6 +19,11 @@ class StoreError(HostError):
     """A store call was refused (a limit, or the backend failed)."""
 
 
+class QueueError(HostError):
+    """`queue.push` was refused: an unknown queue, a bad or oversized
+    payload, or a full queue. Nothing was queued."""
+
+
 class HttpError(HostError):
     """An outbound request (`switchboard.http.fetch`) failed: the host
     denied it (the host is not allow-listed), the connection was refused,

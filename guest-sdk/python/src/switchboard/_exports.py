@@ -4,12 +4,13 @@ Presence, Logging), which forward here."""
 
 import sys
 import traceback
-import types
 
 from componentize_py_types import Err
-from ._wit import types as wit
 
+from ._config import message as _message
+from ._config import setting as _setting
 from ._types import HttpRequest, Request, SentMessage, User
+from ._wit import types as wit
 
 DATA_TYPES = {
     "json": wit.DataType.JSON,
@@ -38,13 +39,6 @@ def load(module):
     _route = module
     _config = handler_config(_setting(module, "config"))
     _hooks = hook_modes(module, _setting(module, "hooks"))
-
-
-def _setting(module, name):
-    # A module imported under the same name (`import config`) is not a
-    # setting.
-    value = getattr(module, name, None)
-    return None if isinstance(value, types.ModuleType) else value
 
 
 def handler_config(config):
@@ -81,12 +75,6 @@ def hook_modes(module, hooks):
         default = "handle" if callable(getattr(module, name, None)) else "inherit"
         modes.append(HOOK_MODES[hooks.get(name, default)])
     return wit.HookModes(*modes)
-
-
-def _message(error):
-    """What the client and the host's log see for an exception."""
-    text = str(error)
-    return text if text else type(error).__name__
 
 
 # handler

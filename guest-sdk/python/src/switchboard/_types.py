@@ -1,11 +1,11 @@
-"""What handlers receive: requests, users, the HTTP upgrade request, and
-sent messages (for logging hooks)."""
+"""What handlers receive: requests, users, the HTTP upgrade request, sent
+messages (for logging hooks), queued jobs and schedule ticks."""
 
 from ._wit import types as _wit
 
 from ._data import dumps, from_wit, kind_of, loads
 
-__all__ = ["Request", "User", "HttpRequest", "SentMessage"]
+__all__ = ["Request", "User", "HttpRequest", "SentMessage", "Job", "Tick"]
 
 
 class User:
@@ -157,3 +157,55 @@ class SentMessage:
     @classmethod
     def _from_wit(cls, message):
         return cls(message.connection, message.user, from_wit(message.data), kind_of(message.data))
+
+
+class Job:
+    """One run of a queued job (see `handlers/queues/`):
+
+    - `id`: the job's id, as `queue.push` returned it.
+    - `payload`: the pushed payload, parsed from JSON.
+    - `user`: the User the push acted for (`socket.send` in the run goes
+      to them), or None.
+    - `attempt`: 1 on the first run, 2 on the first retry, and so on.
+    """
+
+    __slots__ = ("id", "payload", "user", "attempt")
+
+    def __init__(self, id, payload, user=None, attempt=1):
+        self.id = id
+        self.payload = payload
+        self.user = user
+        self.attempt = attempt
+
+    def __repr__(self):
+        return f"Job({self.id!r}, {self.payload!r}, user={self.user!r}, attempt={self.attempt!r})"
+
+    @classmethod
+    def _from_wit(cls, job):
+        try:
+            payload = loads(job.payload)
+        except ValueError as e:
+            raise ValueError(f"the job's payload is not JSON: {e}") from None
+        return cls(job.id, payload, User._from_wit(job.user), job.attempt)
+
+
+class Tick:
+    """One run of a schedule (see `handlers/schedules/`):
+
+    - `scheduled_at`: the tick this run is for, in Unix milliseconds (int).
+    - `catch_up`: True when the run makes up for ticks missed while no
+      server ran (at most one such run follows downtime).
+    """
+
+    __slots__ = ("scheduled_at", "catch_up")
+
+    def __init__(self, scheduled_at, catch_up=False):
+        self.scheduled_at = scheduled_at
+        self.catch_up = catch_up
+
+    def __repr__(self):
+        return f"Tick(scheduled_at={self.scheduled_at!r}, catch_up={self.catch_up!r})"
+
+    @classmethod
+    def _from_wit(cls, tick):
+        return cls(tick.scheduled_at, tick.catch_up)

@@ -11,13 +11,16 @@ For a socket message, `params()` holds the values of the route's
 `[param]` folders (the same as `req.params`); for an HTTP request, those
 of its `[param]` path segments (`api/echo/[id].py` gives {"id": "7"} for
 /api/echo/7). In a presence hook, `user()` is the user who came or went.
+
+`attempt()` is the run's attempt number (1, 2, ...) in a queued job, and
+None in every other kind of call.
 """
 
 from wit_world.imports import context as _host
 
 from ._types import User
 
-__all__ = ["user", "params"]
+__all__ = ["user", "params", "attempt"]
 
 
 def user():
@@ -29,3 +32,9 @@ def user():
 def params():
     """The route's params, a dict of name -> value (strings)."""
     return dict(_host.params())
+
+
+def attempt():
+    """The attempt number of the queued job this call runs, from 1; None
+    outside a job (`handlers/queues/`)."""
+    return _host.attempt()

@@ -145,6 +145,45 @@ static int store_error(sb_error *err) {
     return send_json(&out, err);
 }
 
+/* Queues a job and replies {"queued": <its id>}, or {"push_error":
+ * <the host's reason>} when the push is refused. */
+static int push(const char *queue, const char *payload, const sb_push_options *options,
+                sb_error *err) {
+    char *id = sb_queue_push(queue, payload, options);
+    sb_buf out = SB_BUF_INIT;
+    sb_buf_add(&out, id ? "{\"queued\":" : "{\"push_error\":");
+    sb_buf_add_json_string(&out, id ? id : sb_last_error());
+    sb_buf_add(&out, "}");
+    free(id);
+    return send_json(&out, err);
+}
+
+static int enqueue(sb_span msg, sb_error *err) {
+    sb_buf payload = SB_BUF_INIT;
+    add_field(&payload, msg, "payload");
+    sb_push_options options = SB_PUSH_OPTIONS_INIT;
+    char *key = sb_json_get_string(msg, "key");
+    options.idempotency_key = key;
+    sb_span delay;
+    if (sb_json_field(msg, "delay_ms", &delay) && sb_json_kind(delay) == '0') {
+        char text[32] = "";
+        if (delay.len < sizeof text) memcpy(text, delay.ptr, delay.len);
+        options.delay_ms = strtoull(text, NULL, 10);
+    }
+    int rc = payload.failed ? sb_fail(err, "out of memory") : push("work", sb_buf_str(&payload), &options, err);
+    sb_buf_free(&payload);
+    free(key);
+    return rc;
+}
+
+static int enqueue_to(sb_span msg, sb_error *err) {
+    char *queue = sb_json_get_string(msg, "queue");
+    if (!queue) return sb_fail(err, "queue must be a string");
+    int rc = push(queue, "{}", NULL, err);
+    free(queue);
+    return rc;
+}
+
 int handle(const sb_request *req, sb_error *err) {
     sb_span msg = sb_request_span(req);
     char *op = sb_json_get_string(msg, "op");
@@ -161,6 +200,8 @@ int handle(const sb_request *req, sb_error *err) {
         static const unsigned char bytes[] = {0, 1, 2, 255};
         rc = sb_send_binary(bytes, sizeof bytes);
     } else if (strcmp(op, "text") == 0) rc = sb_send_text("plain text");
+    else if (strcmp(op, "enqueue") == 0) rc = enqueue(msg, err);
+    else if (strcmp(op, "enqueue_to") == 0) rc = enqueue_to(msg, err);
     else rc = sb_fail(err, "unknown op");
     free(op);
     return rc;

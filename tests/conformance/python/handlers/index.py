@@ -1,6 +1,6 @@
 """Conformance app, `index`: one operation per message, chosen by `op`."""
 
-from switchboard import socket, store
+from switchboard import queue, socket, store
 
 
 def _reason(call, *args):
@@ -10,6 +10,14 @@ def _reason(call, *args):
     except store.StoreError as e:
         return str(e)
     raise RuntimeError("the call succeeded")
+
+
+def _push(name, payload, **options):
+    """Queues a job and tells the client its id, or the host's reason."""
+    try:
+        socket.send({"queued": queue.push(name, payload, **options)})
+    except queue.QueueError as e:
+        socket.send({"push_error": str(e)})
 
 
 def handle(req):
@@ -45,5 +53,9 @@ def handle(req):
         socket.send(bytes([0, 1, 2, 255]))
     elif op == "text":
         socket.send("plain text")
+    elif op == "enqueue":
+        _push("work", msg.get("payload"), idempotency_key=msg.get("key"), delay_ms=msg.get("delay_ms"))
+    elif op == "enqueue_to":
+        _push(msg["queue"], {})
     else:
         raise ValueError("unknown op")

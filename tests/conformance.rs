@@ -284,6 +284,82 @@ async fn socket_call_context(lang: &str) {
 }
 
 /// The test list, once per language.
+/// The next message with `key`, skipping others.
+async fn next_with(client: &mut Client, key: &str) -> Value {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let message = client.recv_json().await;
+            if message.get(key).is_some() {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no message with `{key}` within 20 s"))
+}
+
+/// Retries come quickly, so that a test of two attempts is short.
+async fn serve_jobs(lang: &str) -> TestServer {
+    serve_with(lang, |settings| settings.jobs.retry_delay = 0.05).await
+}
+
+async fn job_notifies_its_pusher(lang: &str) {
+    let server = serve_jobs(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    let reply = ann
+        .ask(json!({"op": "enqueue", "payload": {"tag": "t1"}}))
+        .await;
+    let id = reply["queued"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reply}"))
+        .to_owned();
+    assert_eq!(
+        next_with(&mut ann, "job").await,
+        json!({"job": id, "tag": "t1", "attempt": 1, "context_attempt": 1, "user": "ann", "lang": lang})
+    );
+}
+
+async fn job_retry_carries_the_attempt(lang: &str) {
+    let server = serve_jobs(lang).await;
+    let mut ann = connect_as(&server, "ann").await;
+    let ask = json!({"op": "enqueue", "payload": {"tag": "t2", "fail_until": 2}, "key": "k-2"});
+    let first = ann.ask(ask.clone()).await;
+    // The same idempotency key: the same job, queued once.
+    assert_eq!(ann.ask(ask).await, first);
+    let done = next_with(&mut ann, "job").await;
+    assert_eq!(
+        (done["job"].clone(), done["attempt"].clone()),
+        (first["queued"].clone(), json!(2))
+    );
+    assert_eq!(done["context_attempt"], json!(2));
+    ann.expect_silence(Duration::from_millis(300)).await;
+}
+
+async fn push_errors_reach_the_guest(lang: &str) {
+    let server = serve_jobs(lang).await;
+    let mut client = server.connect().await;
+    let reply = client
+        .ask(json!({"op": "enqueue_to", "queue": "nope"}))
+        .await;
+    let error = reply["push_error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reply}"));
+    assert!(error.contains("there is no queue `nope`"), "{error}");
+}
+
+async fn schedule_ticks(lang: &str) {
+    let server = serve_jobs(lang).await;
+    let mut watcher = connect_as(&server, "watcher").await;
+    let tick = next_with(&mut watcher, "tick").await;
+    assert_eq!(tick["tick"], json!(lang));
+    assert_eq!(tick["catch_up"], json!(false));
+    assert_eq!(tick["scheduled_at"].as_u64().unwrap() % 1000, 0, "{tick}");
+    let error = tick["send_error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{tick}"));
+    assert!(error.contains("a schedule acts for no user"), "{error}");
+}
+
 macro_rules! conformance {
     ($($lang:ident),* $(,)?) => {$(
         mod $lang {
@@ -319,6 +395,14 @@ macro_rules! conformance {
             async fn http_fetch() { super::http_fetch(LANG).await }
             #[tokio::test]
             async fn socket_call_context() { super::socket_call_context(LANG).await }
+            #[tokio::test]
+            async fn job_notifies_its_pusher() { super::job_notifies_its_pusher(LANG).await }
+            #[tokio::test]
+            async fn job_retry_carries_the_attempt() { super::job_retry_carries_the_attempt(LANG).await }
+            #[tokio::test]
+            async fn push_errors_reach_the_guest() { super::push_errors_reach_the_guest(LANG).await }
+            #[tokio::test]
+            async fn schedule_ticks() { super::schedule_ticks(LANG).await }
         }
     )*};
 }

@@ -133,7 +133,9 @@ impl Programs {
                     .as_ref()
                     .context("wasmtime is not available")?;
                 let mut command = Command::new(wasmtime);
-                command.args(["serve", "--addr", &listen]);
+                // `-S cli`: the WASI CLI imports (environment, clocks,
+                // random) that Rust's std links and Switchboard provides.
+                command.args(["serve", "-S", "cli", "--addr", &listen]);
                 if kind == Kind::WasmtimeLimits {
                     command.args(WASMTIME_LIMIT_FLAGS);
                 }

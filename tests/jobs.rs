@@ -409,7 +409,10 @@ impl ChildServer {
             .lines()
             .map_while(Result::ok)
             // The harness prints `test child_server ... ` before it.
-            .find_map(|line| line.split_once("LISTENING ").map(|(_, addr)| addr.to_owned()))
+            .find_map(|line| {
+                line.split_once("LISTENING ")
+                    .map(|(_, addr)| addr.to_owned())
+            })
             .expect("the child server starts")
             .parse()
             .unwrap();

@@ -1,5 +1,6 @@
 //! Real Chromium, driven by playwright-core: the chat example
-//! (`tests/browser/chat.mjs`), and a foreign page trying to use the
+//! (`tests/browser/chat.mjs`), the long-task example
+//! (`tests/browser/tasks.mjs`), and a foreign page trying to use the
 //! visitor's cookie (`tests/browser/origin.mjs`). Needs Node.js, Debian's
 //! `chromium` and `npm ci --prefix tests/browser`; `scripts/setup`
 //! installs them.
@@ -43,6 +44,23 @@ async fn two_people_chat_in_chromium() {
         "browser test failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("chat browser test: ok"), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_long_task_reports_progress_in_chromium() {
+    let server = TestServer::start(&app("examples/tasks"), |_| {}).await;
+    let base = format!("http://{}/", server.addr);
+    let screenshot =
+        std::env::temp_dir().join(format!("switchboard-tasks-{}.png", std::process::id()));
+    let screenshot = screenshot.display().to_string();
+    let output = node("tasks.mjs", vec![base, screenshot]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("tasks browser test: ok"), "{stdout}");
 }
 
 const SECRET: &str = "browser-test-secret";

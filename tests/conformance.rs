@@ -284,20 +284,6 @@ async fn socket_call_context(lang: &str) {
 }
 
 /// The test list, once per language.
-/// The next message with `key`, skipping others.
-async fn next_with(client: &mut Client, key: &str) -> Value {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let message = client.recv_json().await;
-            if message.get(key).is_some() {
-                return message;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no message with `{key}` within 20 s"))
-}
-
 /// Retries come quickly, so that a test of two attempts is short.
 async fn serve_jobs(lang: &str) -> TestServer {
     serve_with(lang, |settings| settings.jobs.retry_delay = 0.05).await
@@ -314,7 +300,7 @@ async fn job_notifies_its_pusher(lang: &str) {
         .unwrap_or_else(|| panic!("{reply}"))
         .to_owned();
     assert_eq!(
-        next_with(&mut ann, "job").await,
+        ann.next_with("job").await,
         json!({"job": id, "tag": "t1", "attempt": 1, "context_attempt": 1, "user": "ann", "lang": lang})
     );
 }
@@ -326,7 +312,7 @@ async fn job_retry_carries_the_attempt(lang: &str) {
     let first = ann.ask(ask.clone()).await;
     // The same idempotency key: the same job, queued once.
     assert_eq!(ann.ask(ask).await, first);
-    let done = next_with(&mut ann, "job").await;
+    let done = ann.next_with("job").await;
     assert_eq!(
         (done["job"].clone(), done["attempt"].clone()),
         (first["queued"].clone(), json!(2))
@@ -350,7 +336,7 @@ async fn push_errors_reach_the_guest(lang: &str) {
 async fn schedule_ticks(lang: &str) {
     let server = serve_jobs(lang).await;
     let mut watcher = connect_as(&server, "watcher").await;
-    let tick = next_with(&mut watcher, "tick").await;
+    let tick = watcher.next_with("tick").await;
     assert_eq!(tick["tick"], json!(lang));
     assert_eq!(tick["catch_up"], json!(false));
     assert_eq!(tick["scheduled_at"].as_u64().unwrap() % 1000, 0, "{tick}");

@@ -35,20 +35,6 @@ async fn push(client: &mut Client, queue: &str, payload: Value) -> String {
         .to_owned()
 }
 
-/// The next message with `key`, skipping others (such as `started`).
-async fn next_with(client: &mut Client, key: &str) -> Value {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let message = client.recv_json().await;
-            if message.get(key).is_some() {
-                return message;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no message with `{key}` within 20 s"))
-}
-
 /// Dead letters of the server's queue, waiting up to 20 s for `count`.
 async fn dead_letters(server: &TestServer, count: usize) -> Vec<DeadJob> {
     let queues = server.services.queues.as_ref().expect("the app has queues");
@@ -69,7 +55,7 @@ async fn a_job_pushed_from_a_socket_handler_notifies_its_user_on_every_device() 
     let mut laptop = server.connect_as("ann").await;
     let id = push(&mut phone, "notify", json!({"n": 1})).await;
     for device in [&mut phone, &mut laptop] {
-        let done = next_with(device, "done").await;
+        let done = device.next_with("done").await;
         assert_eq!(
             done,
             json!({"done": id, "payload": {"n": 1}, "attempt": 1, "context_attempt": 1, "user": "ann"})
@@ -91,7 +77,7 @@ async fn a_job_pushed_from_an_api_handler_notifies_its_user() {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let id = body["queued"].as_str().expect("a job id").to_owned();
-    let done = next_with(&mut bob, "done").await;
+    let done = bob.next_with("done").await;
     assert_eq!(done["done"], json!(id));
     assert_eq!(done["user"], json!("bob"));
     assert_eq!(done["payload"], json!({"from": "http"}));
@@ -104,7 +90,7 @@ async fn retries_carry_the_attempt_then_the_job_is_dead_until_requeued() {
     // `notify` declares 3 attempts; this job fails all of them.
     let id = push(&mut ann, "notify", json!({"fail_until": 99})).await;
     for attempt in 1..=3 {
-        let started = next_with(&mut ann, "started").await;
+        let started = ann.next_with("started").await;
         assert_eq!(started, json!({"started": id, "attempt": attempt}));
     }
     let dead = dead_letters(&server, 1).await;
@@ -122,7 +108,7 @@ async fn retries_carry_the_attempt_then_the_job_is_dead_until_requeued() {
         "{table}"
     );
     switchboard::cli::jobs::requeue(&dir, &id).await.unwrap();
-    let started = next_with(&mut ann, "started").await;
+    let started = ann.next_with("started").await;
     assert_eq!(started, json!({"started": id, "attempt": 1}));
     let err = switchboard::cli::jobs::requeue(&dir, "999999")
         .await
@@ -135,7 +121,7 @@ async fn a_job_that_fails_once_succeeds_on_its_retry() {
     let server = serve(|_| {}).await;
     let mut ann = server.connect_as("ann").await;
     let id = push(&mut ann, "notify", json!({"fail_until": 2})).await;
-    let done = next_with(&mut ann, "done").await;
+    let done = ann.next_with("done").await;
     assert_eq!(
         (done["done"].clone(), done["attempt"].clone()),
         (json!(id), json!(2))
@@ -158,8 +144,8 @@ async fn an_idempotency_key_returns_the_first_job_and_runs_it_once() {
         .await;
     assert_ne!(other["queued"], first["queued"]);
     let mut done = vec![
-        next_with(&mut ann, "done").await["done"].clone(),
-        next_with(&mut ann, "done").await["done"].clone(),
+        ann.next_with("done").await["done"].clone(),
+        ann.next_with("done").await["done"].clone(),
     ];
     done.sort_by_key(|id| id.as_str().unwrap().parse::<u64>().unwrap());
     assert_eq!(done, vec![first["queued"].clone(), other["queued"].clone()]);
@@ -201,8 +187,8 @@ async fn bad_pushes_are_clear_errors_and_lose_nothing() {
     let text = error(ann.ask(delayed).await);
     assert!(text.contains("queue `notify` is full"), "{text}");
     let mut done = vec![
-        next_with(&mut ann, "done").await["done"].clone(),
-        next_with(&mut ann, "done").await["done"].clone(),
+        ann.next_with("done").await["done"].clone(),
+        ann.next_with("done").await["done"].clone(),
     ];
     done.sort_by_key(|id| id.as_str().unwrap().parse::<u64>().unwrap());
     assert_eq!(done, vec![a, b]);
@@ -241,8 +227,8 @@ async fn hostile_jobs_are_retried_then_dead_while_sockets_keep_working() {
 async fn a_schedule_runs_at_each_tick_and_send_says_it_has_no_user() {
     let server = serve(|_| {}).await;
     let mut watcher = server.connect_as("watcher").await;
-    let first = next_with(&mut watcher, "tick").await;
-    let second = next_with(&mut watcher, "tick").await;
+    let first = watcher.next_with("tick").await;
+    let second = watcher.next_with("tick").await;
     let (a, b) = (
         first["tick"].as_u64().unwrap(),
         second["tick"].as_u64().unwrap(),
@@ -259,10 +245,10 @@ async fn a_schedule_that_hangs_is_skipped_while_it_runs_and_sockets_keep_working
     let logs = capture_logs();
     let server = serve(|_| {}).await;
     let mut watcher = server.connect_as("hang_watcher").await;
-    let first = next_with(&mut watcher, "hang_started").await["hang_started"]
+    let first = watcher.next_with("hang_started").await["hang_started"]
         .as_u64()
         .unwrap();
-    let second = next_with(&mut watcher, "hang_started").await["hang_started"]
+    let second = watcher.next_with("hang_started").await["hang_started"]
         .as_u64()
         .unwrap();
     // Each run hangs until its 3 s timeout, so the next run starts no
@@ -357,7 +343,7 @@ async fn a_queue_added_while_serving_takes_jobs() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(next_with(&mut ann, "done").await["done"], json!(id));
+    assert_eq!(ann.next_with("done").await["done"], json!(id));
 }
 
 // --- Durability: a real server process, killed with SIGKILL ---
@@ -445,16 +431,16 @@ async fn a_job_running_when_the_server_is_killed_runs_again_and_never_after_succ
     let mut ann = server.connect_as("ann").await;
     let id = push(&mut ann, "notify", json!({"sleep_ms": 1500})).await;
     assert_eq!(
-        next_with(&mut ann, "started").await,
+        ann.next_with("started").await,
         json!({"started": id, "attempt": 1})
     );
     server.kill();
 
     let server = ChildServer::start(&app_dir, &data.0);
     let mut ann = server.connect_as("ann").await;
-    let started = next_with(&mut ann, "started").await;
+    let started = ann.next_with("started").await;
     assert_eq!(started, json!({"started": id, "attempt": 2}));
-    let done = next_with(&mut ann, "done").await;
+    let done = ann.next_with("done").await;
     assert_eq!(
         (done["done"].clone(), done["attempt"].clone()),
         (json!(id), json!(2))

@@ -382,6 +382,21 @@ impl Client {
     }
 
     /// Sends a message and returns the first reply.
+    /// The next JSON message that has `key`, skipping others; panics after
+    /// 20 s without one.
+    pub async fn next_with(&mut self, key: &str) -> Value {
+        tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                let message = self.recv_json().await;
+                if message.get(key).is_some() {
+                    return message;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no message with `{key}` within 20 s"))
+    }
+
     pub async fn ask(&mut self, value: Value) -> Value {
         self.send_json(value).await;
         self.recv_json().await

@@ -27,7 +27,12 @@ fn main() -> anyhow::Result<()> {
     // As the server does: no native backtrace capture per trap.
     // SAFETY: single-threaded at this point.
     unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Cargo passes `--bench` (and the test harness's flags) along; only
+    // numbers and language names are ours.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
     let calls = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2_000);
     let chosen: Vec<&str> = LANGUAGES
         .into_iter()

@@ -96,7 +96,9 @@ fn config(component: &Component) -> String {
     }
 }
 
-fn route_name(file: &str) -> String {
+/// How a component's file is routed: a message route, an `api/` URL
+/// pattern, `queue NAME`, `schedule NAME`, or `(middleware)`.
+pub fn route_name(file: &str) -> String {
     if let Some((kind, name)) = super::job_name(file) {
         let kind = kind.trim_end_matches('s');
         return format!("{kind} {name}");

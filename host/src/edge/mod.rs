@@ -31,6 +31,21 @@ pub struct Edge {
     pub rate: MessageRate,
 }
 
+/// Whether `headers` carry `Authorization: Bearer KEY` with this `key`.
+/// Compared in constant time: both sides are hashed first, so the time
+/// depends on neither length nor content.
+pub fn bearer_matches(headers: &HeaderMap, key: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let (given, key) = (Sha256::digest(given.trim()), Sha256::digest(key));
+    bool::from(given.ct_eq(&key))
+}
+
 /// A setting the edge cannot use.
 #[derive(Debug, thiserror::Error)]
 pub enum EdgeError {

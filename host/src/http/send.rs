@@ -21,9 +21,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 
 /// The body of `POST /_switchboard/send`.
 #[derive(Debug, Deserialize)]
@@ -45,14 +43,7 @@ fn refusal(services: &Services, headers: &HeaderMap) -> Option<Response> {
         let reason = "the send API is off; start the server with --api-key to turn it on";
         return Some(error(StatusCode::NOT_FOUND, reason));
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    // Hashing first makes the comparison independent of both lengths.
-    let (given, key) = (Sha256::digest(given.trim()), Sha256::digest(key));
-    match bool::from(given.ct_eq(&key)) {
+    match crate::edge::bearer_matches(headers, key) {
         true => None,
         false => {
             let mut refused = error(StatusCode::UNAUTHORIZED, "missing or wrong API key");

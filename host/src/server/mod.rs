@@ -69,6 +69,12 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let admin = match settings.listen.admin {
+            Some(addr) if !addr.ip().is_loopback() && settings.listen.admin_token.is_none() => {
+                anyhow::bail!(
+                    "refusing to serve the admin routes on {addr}, which is not a loopback \
+                     address, without --admin-token"
+                );
+            }
             Some(addr) => Some(
                 TcpListener::bind(addr)
                     .await

@@ -31,9 +31,13 @@ sections! {
     ["listen" Listen, prefix ""] {
         /// Address to serve WebSocket, HTTP and `public/` on.
         addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)), flag = "listen";
-        /// Serve the read-only admin routes (`GET /_switchboard/components`)
-        /// on this address; keep it on loopback. Off when unset.
+        /// Serve the admin routes (components, queues, dead letters, health)
+        /// on this address. Off when unset.
         admin: Option<SocketAddr> = None, flag = "admin";
+        /// Bearer token every admin route but `/healthz` and `/readyz`
+        /// requires. Without one, the admin listener must be on a loopback
+        /// address, and its routes are open to anyone on the machine.
+        admin_token: Option<String> = None, flag = "admin-token";
     }
 
     /// Client connections.
@@ -287,7 +291,7 @@ impl Settings {
     }
 
     /// What `--print-config` shows: these settings as a config file, the
-    /// JWT secret and the API key masked.
+    /// JWT secret, the API key and the admin token masked.
     pub fn to_toml(&self) -> String {
         let mut shown = self.clone();
         if shown.jwt.secret.is_some() {
@@ -295,6 +299,9 @@ impl Settings {
         }
         if shown.http.api_key.is_some() {
             shown.http.api_key = Some("<redacted>".into());
+        }
+        if shown.listen.admin_token.is_some() {
+            shown.listen.admin_token = Some("<redacted>".into());
         }
         toml::to_string_pretty(&shown).expect("settings serialize")
     }

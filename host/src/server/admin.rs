@@ -18,7 +18,7 @@
 //! ```
 
 use crate::app::check;
-use crate::backend::jobs::{Queues, now_ms};
+use crate::backend::jobs::now_ms;
 use crate::context::Services;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::StatusCode;
@@ -74,20 +74,17 @@ fn error(status: StatusCode, reason: impl Into<String>) -> Response {
     (status, Json(json!({"error": reason.into()}))).into_response()
 }
 
-/// The job queue, or a 404 saying the app runs none.
-fn job_queue(services: &Services) -> Result<&Queues, Response> {
-    services.queues.as_ref().ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            "this server runs no job queue (the app has no queues/ or schedules/)",
-        )
-    })
+/// The 404 of the job routes on a server without a job queue.
+fn no_queue() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "this server runs no job queue (the app has no queues/ or schedules/)",
+    )
 }
 
 async fn queues(State(services): State<Arc<Services>>) -> Response {
-    let queues = match job_queue(&services) {
-        Ok(queues) => queues,
-        Err(refused) => return refused,
+    let Some(queues) = services.queues.as_ref() else {
+        return no_queue();
     };
     match queues.backend().stats(now_ms()).await {
         Ok(stats) => {
@@ -105,9 +102,8 @@ async fn queues(State(services): State<Arc<Services>>) -> Response {
 }
 
 async fn dead(State(services): State<Arc<Services>>) -> Response {
-    let queues = match job_queue(&services) {
-        Ok(queues) => queues,
-        Err(refused) => return refused,
+    let Some(queues) = services.queues.as_ref() else {
+        return no_queue();
     };
     match queues.backend().dead(1000).await {
         Ok(jobs) => {
@@ -126,9 +122,8 @@ async fn dead(State(services): State<Arc<Services>>) -> Response {
 }
 
 async fn requeue(State(services): State<Arc<Services>>, UrlPath(id): UrlPath<String>) -> Response {
-    let queues = match job_queue(&services) {
-        Ok(queues) => queues,
-        Err(refused) => return refused,
+    let Some(queues) = services.queues.as_ref() else {
+        return no_queue();
     };
     match queues.backend().requeue_dead(&id, now_ms()).await {
         // The queue's worker looks again within a second.
@@ -142,9 +137,8 @@ async fn drop_dead(
     State(services): State<Arc<Services>>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    let queues = match job_queue(&services) {
-        Ok(queues) => queues,
-        Err(refused) => return refused,
+    let Some(queues) = services.queues.as_ref() else {
+        return no_queue();
     };
     match queues.backend().drop_dead(&id).await {
         Ok(true) => Json(json!({"dropped": id})).into_response(),

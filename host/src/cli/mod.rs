@@ -106,11 +106,13 @@ pub fn main() -> anyhow::Result<()> {
         Command::Check { .. } | Command::Jobs(_) => "warn",
         _ => "info",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
-        )
-        .init();
+    // Serving reads its settings first: they say how to log.
+    let settings = match &cli.command {
+        Command::Serve(args) | Command::Dev { serve: args, .. } => Some(args.settings()?),
+        _ => None,
+    };
+    let json = settings.as_ref().is_some_and(|s| s.log.format == "json");
+    init_logs(default_level, json);
     match cli.command {
         Command::Build {
             app_dir,
@@ -127,7 +129,7 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            let settings = args.settings()?;
+            let settings = settings.expect("read above");
             if args.print_config {
                 print!("{}", settings.to_toml());
                 return Ok(());
@@ -139,7 +141,7 @@ pub fn main() -> anyhow::Result<()> {
             serve: args,
             target_dir,
         } => {
-            let settings = args.settings()?;
+            let settings = settings.expect("read above");
             build::build_app(&args.app_dir, target_dir.as_deref())?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
@@ -160,6 +162,22 @@ pub fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// The log on stdout: `RUST_LOG`, else `default_level`; one JSON object
+/// per line, with the current spans' fields, when `json`.
+fn init_logs(default_level: &str, json: bool) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match json {
+        true => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+        false => logs.init(),
     }
 }
 

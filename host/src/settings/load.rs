@@ -155,6 +155,15 @@ fn validate(settings: &Settings, origin: &dyn Fn(&Spec) -> String) -> Result<(),
     if limits.max_concurrent_calls == 0 {
         return fail("limits", "max-concurrent-calls", "must be at least 1");
     }
+    if !["text", "json"].contains(&settings.log.format.as_str()) {
+        return fail("log", "format", "must be `text` or `json`");
+    }
+    if settings.jobs.concurrency == 0 {
+        return fail("jobs", "concurrency", "must be at least 1");
+    }
+    if settings.jobs.max_attempts == 0 {
+        return fail("jobs", "max-attempts", "must be at least 1");
+    }
     let connections = &settings.connections;
     if connections.read_buffer_size < 64 {
         return fail("connections", "read-buffer-size", "must be at least 64");

@@ -204,6 +204,14 @@ sections! {
         batch_commits: bool = true;
     }
 
+    /// The server's log, on stdout. `RUST_LOG` picks what is logged.
+    ["log" Log, prefix "log_"] {
+        /// `text` (for people) or `json` (one object per line, with the
+        /// fields of the spans it happened in: connection, route, request
+        /// id).
+        format: String = "text".to_owned();
+    }
+
     /// Built-in JWT authentication, used when no component exports
     /// `authenticate`. Give at most one of `secret`, `public-key`, `jwks`,
     /// `jwks-url`.
@@ -251,6 +259,7 @@ pub struct Settings {
     pub edge: Edge,
     pub http: Http,
     pub jobs: Jobs,
+    pub log: Log,
     /// Answer with the benchmark's native handlers instead of calling
     /// components (`--bench-native-handlers`, bench builds only).
     #[cfg(feature = "bench-native")]
@@ -271,6 +280,7 @@ impl Settings {
             Edge::specs(),
             Http::specs(),
             Jobs::specs(),
+            Log::specs(),
         ]
         .concat()
     }

@@ -199,7 +199,14 @@ fn json_logs_are_one_object_per_line() {
     use std::io::BufRead;
     let app = Scratch::new("json-logs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--log-format", "json", "--listen", "127.0.0.1:0", "--no-watch"])
+        .args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-watch",
+        ])
         .arg(&app.0)
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
@@ -211,8 +218,14 @@ fn json_logs_are_one_object_per_line() {
     for line in stdout.lines().map_while(Result::ok) {
         let object: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|err| panic!("not a JSON line ({err}): {line}"));
-        let message = object["fields"]["message"].as_str().unwrap_or_default().to_owned();
-        assert!(object["level"].is_string() && object["timestamp"].is_string(), "{line}");
+        let message = object["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            object["level"].is_string() && object["timestamp"].is_string(),
+            "{line}"
+        );
         seen.push(message.clone());
         if message == "listening" {
             break;
@@ -221,11 +234,18 @@ fn json_logs_are_one_object_per_line() {
     child.kill().unwrap();
     let _ = child.wait();
     assert!(seen.iter().any(|m| m == "node started"), "{seen:?}");
-    assert_eq!(seen.last().map(String::as_str), Some("listening"), "{seen:?}");
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("listening"),
+        "{seen:?}"
+    );
 
     let output = serve(&app.0, &["--log-format", "xml"], &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("log.format") && stderr.contains("`text` or `json`"), "{stderr}");
+    assert!(
+        stderr.contains("log.format") && stderr.contains("`text` or `json`"),
+        "{stderr}"
+    );
 }
 
 /// Each row of the README's settings table: flag, file key, default.

@@ -30,6 +30,10 @@ async fn run(services: Arc<Services>, queues: Queues, name: String) {
     let backend = queues.backend().clone();
     let mut running = JoinSet::new();
     loop {
+        // Free the slots of every run that ended, not one per turn: each
+        // turn waits for a lease, and counting ended runs as running
+        // would hold the queue to one job per lease.
+        while running.try_join_next().is_some() {}
         let Some(component) = services.app.load().queues.get(&name).cloned() else {
             return;
         };

@@ -9,7 +9,7 @@
 //!   the queue calls that arrive together.
 //! - `jobs, one commit each`: `jobs.batch-commits = false`.
 //!
-//! The client keeps 256 messages in flight. Figures are medians over the
+//! 32 clients, each its own user, keep 8 messages in flight each. Figures are medians over the
 //! rounds. `cargo bench -p switchboard --bench jobs [-- SECONDS]`
 //! (default 5 s per window, 5 rounds); without `--bench` (as `cargo test
 //! --benches` runs it) it makes one short round, a smoke check.
@@ -18,11 +18,20 @@ use futures_util::{SinkExt, StreamExt};
 use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use switchboard::{Server, Settings};
 use tokio_tungstenite::tungstenite::Message;
 
-const IN_FLIGHT: usize = 256;
+/// Clients, each its own user (a job's `send` reaches every device of
+/// its pusher), pushing at once as the users of a real app would; one
+/// connection's messages are handled in order, so one alone would wait
+/// for each push's fsync in turn.
+const CONNECTIONS: usize = 32;
+/// Messages each client keeps in flight.
+const PER_CONNECTION: usize = 8;
+const IN_FLIGHT: usize = CONNECTIONS * PER_CONNECTION;
 const SECRET: &str = "jobs-bench";
 
 fn app_dir() -> PathBuf {
@@ -90,7 +99,9 @@ async fn run(window: Duration, rounds: usize) -> anyhow::Result<()> {
             })
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    println!("\njobs end to end, {IN_FLIGHT} in flight, median of {rounds} × {window:?} ({cpu}):");
+    println!(
+        "\njobs end to end, {CONNECTIONS} clients × {PER_CONNECTION} in flight, median of {rounds} × {window:?} ({cpu}):"
+    );
     println!("| server | per second | vs direct |");
     println!("|---|---:|---:|");
     for (mode, rate) in modes.iter().zip(&medians) {
@@ -120,6 +131,8 @@ async fn measure(mode: Mode, window: Duration) -> anyhow::Result<f64> {
     settings.components.watch = false;
     settings.components.cache_dir = Some(target_dir().join("guests/compile-cache"));
     settings.jwt.secret = Some(SECRET.into());
+    // One client sends every message: no per-connection rate limit.
+    settings.edge.message_rate = 0.0;
     settings.jobs.data_dir = Some(data.clone());
     settings.jobs.batch_commits = mode != Mode::OneCommitEach;
     let server = Server::bind(app_dir(), settings).await?;
@@ -129,57 +142,72 @@ async fn measure(mode: Mode, window: Duration) -> anyhow::Result<f64> {
         let _ = stopped.await;
     }));
 
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs()
-        + 3600;
-    let token = encode(
-        &Header::default(),
-        &json!({"sub": "bench", "exp": exp}),
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )?;
-    let (ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{addr}/socket?token={token}")).await?;
-    let (mut tx, mut rx) = ws.split();
     let message = match mode {
         Mode::Direct => json!({"action": "direct"}),
         _ => json!({"action": "push"}),
     }
     .to_string();
-    for _ in 0..IN_FLIGHT {
+    let answered = Arc::new(AtomicU64::new(0));
+    let mut clients = Vec::new();
+    for n in 0..CONNECTIONS {
+        let url = format!("ws://{addr}/socket?token={}", token(&format!("bench-{n}"))?);
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        let (message, answered) = (message.clone(), answered.clone());
+        clients.push(tokio::spawn(closed_loop(ws, message, answered)));
+    }
+    let warmup = window.min(Duration::from_secs(1));
+    tokio::time::sleep(warmup).await;
+    let (before, started) = (answered.load(Ordering::Relaxed), Instant::now());
+    tokio::time::sleep(window).await;
+    let counted = answered.load(Ordering::Relaxed) - before;
+    let rate = counted as f64 / started.elapsed().as_secs_f64();
+    for client in clients {
+        client.abort();
+        if let Ok(Err(err)) = client.await {
+            anyhow::bail!("a client failed: {err}");
+        }
+    }
+    anyhow::ensure!(counted > 0, "no message came back");
+    let _ = stop.send(());
+    let _ = task.await;
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(rate)
+}
+
+/// A token for `user`, for the server's built-in JWT check.
+fn token(user: &str) -> anyhow::Result<String> {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        + 3600;
+    let claims = json!({"sub": user, "exp": exp});
+    Ok(encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )?)
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Keeps [`PER_CONNECTION`] messages in flight on one connection, sending
+/// the next as each answer arrives, and counts the answers.
+async fn closed_loop(ws: Socket, message: String, answered: Arc<AtomicU64>) -> anyhow::Result<()> {
+    let (mut tx, mut rx) = ws.split();
+    for _ in 0..PER_CONNECTION {
         tx.feed(Message::text(message.clone())).await?;
     }
     tx.flush().await?;
-    let warmup = window.min(Duration::from_secs(1));
-    let mut answered = 0u64;
-    let (mut started, mut counted) = (Instant::now(), None);
     while let Some(frame) = rx.next().await {
         let frame = frame?;
         if !frame.is_text() || !frame.to_text()?.contains("\"done\"") {
             anyhow::bail!("unexpected reply: {frame:?}");
         }
-        match counted {
-            None if started.elapsed() >= warmup => {
-                counted = Some(0u64);
-                started = Instant::now();
-            }
-            Some(ref mut n) => *n += 1,
-            None => {}
-        }
-        answered += 1;
-        if counted.is_some() && started.elapsed() >= window {
-            break;
-        }
-        tx.feed(Message::text(message.clone())).await?;
-        tx.flush().await?;
+        answered.fetch_add(1, Ordering::Relaxed);
+        tx.send(Message::text(message.clone())).await?;
     }
-    let rate = counted.unwrap_or(0) as f64 / started.elapsed().as_secs_f64();
-    anyhow::ensure!(answered > 0, "no message came back");
-    drop((tx, rx));
-    let _ = stop.send(());
-    let _ = task.await;
-    let _ = std::fs::remove_dir_all(&data);
-    Ok(rate)
+    Ok(())
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -455,3 +455,36 @@ async fn a_job_running_when_the_server_is_killed_runs_again_and_never_after_succ
     let mut ann = server.connect_as("ann").await;
     ann.expect_silence(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_swapped_schedule_does_not_run_beside_its_old_version() {
+    let built = jobs_app();
+    let dir = temp_dir("app");
+    for file in [
+        "socket/index.wasm",
+        "socket/_middleware.wasm",
+        "schedules/hang.wasm",
+    ] {
+        let dest = dir.0.join(file);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(built.join(file), dest).unwrap();
+    }
+    let server = TestServer::start(&dir.0, |settings| settings.components.watch = true).await;
+    let mut hang_watcher = server.connect_as("hang_watcher").await;
+    let mut watcher = server.connect_as("watcher").await;
+    let started = hang_watcher.next_with("hang_started").await["hang_started"]
+        .as_u64()
+        .unwrap();
+    // The new version ticks every second and tells `watcher`; the old
+    // one's run hangs until its 3 s timeout, and the new one must wait.
+    std::fs::copy(
+        built.join("schedules/every_second.wasm"),
+        dir.0.join("schedules/hang.wasm"),
+    )
+    .unwrap();
+    let first = watcher.next_with("tick").await["tick"].as_u64().unwrap();
+    assert!(
+        first >= started + 3000,
+        "the new version ran at {first}, while the old run from {started} was going"
+    );
+}

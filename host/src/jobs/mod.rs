@@ -3,7 +3,7 @@
 //! and per schedule of the current app, and reconciles them after every
 //! hot swap: a new queue gets a worker, a removed one loses it (its jobs
 //! stay queued), and a schedule whose component changed restarts with its
-//! new expression.
+//! new expression, without starting a run beside one of the old version.
 //!
 //! Depends on `context` and below.
 
@@ -27,6 +27,8 @@ pub async fn run(
     let mut workers: HashMap<String, JoinHandle<()>> = HashMap::new();
     // Each schedule's task, and the component hash it was started for.
     let mut clocks: HashMap<String, (String, JoinHandle<()>)> = HashMap::new();
+    // Whether each schedule has a run going, kept across clock restarts.
+    let mut busy: HashMap<String, schedule::Busy> = HashMap::new();
     loop {
         let app = services.app.load_full();
         queues.set_names(app.queues.keys().map(String::as_str));
@@ -53,9 +55,11 @@ pub async fn run(
             }
             same
         });
+        busy.retain(|name, _| app.schedules.contains_key(name));
         for (name, component) in &app.schedules {
             if !clocks.contains_key(name) {
-                let task = schedule::spawn(services.clone(), queues.clone(), name.clone());
+                let running = busy.entry(name.clone()).or_default().clone();
+                let task = schedule::spawn(services.clone(), queues.clone(), name.clone(), running);
                 clocks.insert(name.clone(), (component.hash.clone(), task));
             }
         }

@@ -13,16 +13,27 @@ use crate::context::Services;
 use crate::runtime::{ScheduleOptions, Tick};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-pub(super) fn spawn(services: Arc<Services>, queues: Queues, name: String) -> JoinHandle<()> {
+/// Whether a run of the schedule is going. It outlives the clock, so that
+/// a clock restarted by a hot swap does not start a run beside one of the
+/// old version.
+pub(super) type Busy = Arc<AtomicBool>;
+
+pub(super) fn spawn(
+    services: Arc<Services>,
+    queues: Queues,
+    name: String,
+    busy: Busy,
+) -> JoinHandle<()> {
     let span = tracing::info_span!("schedule", schedule = %name);
-    tokio::spawn(run(services, queues, name).instrument(span))
+    tokio::spawn(run(services, queues, name, busy).instrument(span))
 }
 
-async fn run(services: Arc<Services>, queues: Queues, name: String) {
+async fn run(services: Arc<Services>, queues: Queues, name: String, busy: Busy) {
     let Some(component) = services.app.load().schedules.get(&name).cloned() else {
         return;
     };
@@ -31,12 +42,11 @@ async fn run(services: Arc<Services>, queues: Queues, name: String) {
     };
     tracing::info!(cron = %options.expression, timezone = %options.timezone, "schedule started");
     let backend = queues.backend().clone();
-    let mut previous: Option<JoinHandle<()>> = None;
     if let Some(tick) = missed_tick(&options, &backend, &name).await {
         let at = tick.scheduled_at;
-        if claim(&backend, &name, at).await {
+        if !busy.load(Ordering::Acquire) && claim(&backend, &name, at).await {
             tracing::info!(tick = at, "running once for the ticks missed while stopped");
-            previous = Some(start(&services, &component, tick));
+            start(&services, &component, tick, &busy);
         }
     }
     let mut last = 0;
@@ -51,7 +61,7 @@ async fn run(services: Arc<Services>, queues: Queues, name: String) {
         last = next;
         let wait = Duration::from_millis(next.saturating_sub(now_ms()));
         tokio::time::sleep(wait).await;
-        if previous.as_ref().is_some_and(|run| !run.is_finished()) {
+        if busy.load(Ordering::Acquire) {
             tracing::warn!(
                 tick = next,
                 "the previous run is still going; this tick is skipped"
@@ -63,7 +73,7 @@ async fn run(services: Arc<Services>, queues: Queues, name: String) {
                 scheduled_at: next,
                 catch_up: false,
             };
-            previous = Some(start(&services, &component, tick));
+            start(&services, &component, tick, &busy);
         }
     }
 }
@@ -80,13 +90,18 @@ async fn claim(backend: &Arc<dyn crate::backend::jobs::JobQueue>, name: &str, ti
     }
 }
 
+/// Starts a run, marking the schedule busy until it ends.
 fn start(
     services: &Arc<Services>,
     component: &Arc<crate::runtime::Component>,
     tick: Tick,
-) -> JoinHandle<()> {
-    let (services, component) = (services.clone(), component.clone());
+    busy: &Busy,
+) {
+    let (services, component, busy) = (services.clone(), component.clone(), busy.clone());
+    busy.store(true, Ordering::Release);
     let run = async move {
+        // Cleared however the run ends, even if its task is dropped.
+        let _idle = Idle(busy);
         let scope = services.scope();
         match services.runtime.run_schedule(&component, scope, tick).await {
             Ok(()) => tracing::debug!(tick = tick.scheduled_at, "schedule ran"),
@@ -95,7 +110,16 @@ fn start(
             }
         }
     };
-    tokio::spawn(run.in_current_span())
+    tokio::spawn(run.in_current_span());
+}
+
+/// Marks the schedule idle when dropped.
+struct Idle(Busy);
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// The first tick after `after`, in Unix milliseconds. Ticks fall on

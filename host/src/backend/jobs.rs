@@ -204,10 +204,6 @@ impl Queues {
         &self.backend
     }
 
-    pub fn limits(&self) -> &QueueLimits {
-        &self.limits
-    }
-
     /// Makes `names` the queues pushes may name. A queue that stays keeps
     /// its signal.
     pub fn set_names<'a>(&self, names: impl IntoIterator<Item = &'a str>) {

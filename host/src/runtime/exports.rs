@@ -110,7 +110,7 @@ impl Runtime {
 
     /// [`call_export`](Self::call_export) with the server's default
     /// timeout, for exports whose sends are not kept.
-    async fn call_hook<I: Indices, R: Outcome>(
+    pub(super) async fn call_hook<I: Indices, R: Outcome>(
         &self,
         component: &Component,
         export: Export<'_, I>,

@@ -46,13 +46,11 @@ impl Runtime {
         component: &Component,
     ) -> Result<JobOptions, LoadError> {
         let (export, scope) = (component.job(), CallScope::detached());
-        let timeout = self.limits.default_timeout();
         let config = self
-            .call_export(component, export, scope, timeout, async |store, guest| {
+            .call_hook(component, export, scope, async |store, guest| {
                 guest.call_config(store).await
             })
             .await
-            .0
             .map_err(LoadError::Config)?;
         if config.max_attempts == Some(0) || config.concurrency == Some(0) {
             return Err(LoadError::BadConfig(
@@ -73,13 +71,11 @@ impl Runtime {
         component: &Component,
     ) -> Result<ScheduleOptions, LoadError> {
         let (export, scope) = (component.schedule(), CallScope::detached());
-        let timeout = self.limits.default_timeout();
         let config = self
-            .call_export(component, export, scope, timeout, async |store, guest| {
+            .call_hook(component, export, scope, async |store, guest| {
                 guest.call_config(store).await
             })
             .await
-            .0
             .map_err(LoadError::Config)?;
         parse_schedule(config)
     }

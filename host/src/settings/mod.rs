@@ -13,18 +13,19 @@ mod flags;
 mod load;
 #[macro_use]
 mod spec;
+mod units;
 mod value;
 
 pub use flags::SettingFlags;
 pub use load::{Overrides, SettingsError, load, parse_file};
 pub use spec::Spec;
 use spec::kebab_case;
+pub use units::default_cache_dir;
 use value::Value;
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 sections! {
     /// Where to listen.
@@ -315,89 +316,4 @@ impl Settings {
         }
         toml::to_string_pretty(&shown).expect("settings serialize")
     }
-}
-
-impl Connections {
-    pub fn keepalive_interval(&self) -> Duration {
-        seconds(self.keepalive_interval)
-    }
-
-    pub fn keepalive_timeout(&self) -> Duration {
-        seconds(self.keepalive_timeout)
-    }
-
-    pub fn shutdown_grace(&self) -> Duration {
-        seconds(self.shutdown_grace)
-    }
-}
-
-impl CallLimits {
-    pub fn memory_bytes(&self) -> usize {
-        self.memory_limit_mib << 20
-    }
-
-    pub fn keep_resident_bytes(&self) -> usize {
-        self.keep_resident_kib << 10
-    }
-
-    pub fn default_timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout.max(1))
-    }
-}
-
-impl Settings {
-    /// Where the job queue's file lives: `jobs.data-dir`, else
-    /// `APP_DIR/.switchboard/`.
-    pub fn data_dir(&self, app_dir: &std::path::Path) -> PathBuf {
-        self.jobs
-            .data_dir
-            .clone()
-            .unwrap_or_else(|| app_dir.join(".switchboard"))
-    }
-}
-
-impl Jobs {
-    /// The limits `queue.push` enforces.
-    pub fn limits(&self) -> crate::backend::jobs::QueueLimits {
-        crate::backend::jobs::QueueLimits {
-            max_payload_bytes: self.max_payload_bytes,
-            max_depth: self.max_depth,
-            idempotency_window: seconds(self.idempotency_window),
-            ..Default::default()
-        }
-    }
-
-    /// How long to wait before retrying a job whose attempt `attempt`
-    /// (from 1) failed.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(32);
-        let delay = self.retry_delay.max(0.0) * f64::from(1u32 << doublings.min(31));
-        seconds(delay.min(self.retry_max_delay.max(0.0)))
-    }
-}
-
-impl Store {
-    /// The limits the store enforces.
-    pub fn limits(&self) -> crate::backend::limits::StoreLimits {
-        crate::backend::limits::StoreLimits {
-            max_bytes: self.max_bytes,
-            max_keys: self.max_keys,
-            max_members: self.max_members,
-            ..Default::default()
-        }
-    }
-}
-
-/// A setting in seconds, at least a millisecond.
-fn seconds(value: f64) -> Duration {
-    Duration::try_from_secs_f64(value.max(0.001)).unwrap_or(Duration::MAX)
-}
-
-/// `$XDG_CACHE_HOME/switchboard/components`, else
-/// `$HOME/.cache/switchboard/components`.
-pub fn default_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-    Some(base.join("switchboard").join("components"))
 }

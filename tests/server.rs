@@ -108,12 +108,12 @@ async fn a_peer_that_never_answers_pings_is_reaped() {
 }
 
 #[tokio::test]
-async fn shutdown_closes_connections_with_1001() {
+async fn shutdown_closes_connections_with_1012() {
     let server = TestServer::start(&app("examples/echo"), |_| {}).await;
     let mut client = server.connect().await;
     client.expect_echo(Message::text("before")).await;
     let shutdown = tokio::spawn(server.shutdown());
-    client.expect_close(1001).await;
+    client.expect_close(1012).await;
     drop(client);
     tokio::time::timeout(Duration::from_secs(10), shutdown)
         .await
@@ -171,7 +171,7 @@ async fn shutdown_answers_in_flight_calls_before_closing() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let shutdown = tokio::spawn(server.shutdown());
     assert_error(&client.recv_json().await, "timed out");
-    client.expect_close(1001).await;
+    client.expect_close(1012).await;
     drop(client);
     shutdown.await.unwrap().unwrap();
 }

@@ -11,6 +11,7 @@ use crate::backend::jobs::{JobQueue, Queues};
 use crate::backend::limits::LimitedStore;
 use crate::backend::{AppStore, Hub, NodeId};
 use crate::edge::Edge;
+use crate::metrics::Metrics;
 use crate::runtime::{CallScope, Runtime};
 use crate::settings::Settings;
 use arc_swap::ArcSwap;
@@ -29,6 +30,8 @@ pub struct Services {
     /// The job queue, behind the push limits; absent when the app has no
     /// `queues/` or `schedules/` and no data directory was set.
     pub queues: Option<Queues>,
+    /// What the node counts, for `/metrics` (the runtime holds it too).
+    pub metrics: Arc<Metrics>,
     /// The browser-facing policy and the connection counts.
     pub edge: Edge,
     /// The built-in JWT check, when configured.
@@ -36,6 +39,9 @@ pub struct Services {
     /// The current app; a reload swaps in a new one, and each message is
     /// routed by the one it loaded.
     pub app: Arc<ArcSwap<App>>,
+    /// Turns true when the server starts to stop: `/readyz` answers 503,
+    /// and connections close over the drain window.
+    pub stopping: watch::Sender<bool>,
     /// Marked changed after every hot swap of `app`.
     pub app_swapped: Arc<watch::Sender<()>>,
     /// The app's folder.
@@ -65,6 +71,10 @@ impl Backends {
 
 impl Services {
     /// A scope acting for no one, on these backends.
+    pub fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
     pub fn scope(&self) -> CallScope {
         CallScope::new(self.hub.clone(), self.store.clone()).with_queues(self.queues.clone())
     }

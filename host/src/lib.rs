@@ -18,20 +18,21 @@
 //! The crate's map, lowest layer first; each module imports only the
 //! ones before it in this list (checked by `tests/layout.rs`):
 //!
-//! 1. [`backend`]: the hub, store and job queue traits, their embedded
+//! 1. [`metrics`]: the counters every layer records into;
+//! 2. [`backend`]: the hub, store and job queue traits, their embedded
 //!    and null implementations, and the store's and pushes' limits;
-//! 2. [`settings`]: every setting, the config file and the flags;
-//! 3. [`edge`]: the browser-facing policy: origins, client IPs, caps and
+//! 3. [`settings`]: every setting, the config file and the flags;
+//! 4. [`edge`]: the browser-facing policy: origins, client IPs, caps and
 //!    rate limits;
-//! 4. [`runtime`]: the engine, calls under limits, the host imports;
-//! 5. [`app`]: the loaded components, routing, logging hooks, hot reload;
-//! 6. [`auth`]: who a request belongs to;
-//! 7. [`context`]: the services the triggers share;
-//! 8. [`socket`]: the WebSocket trigger;
-//! 9. [`http`]: the HTTP trigger (`api/` handlers) and the send API;
-//! 10. [`jobs`]: the job triggers (`queues/` and `schedules/`);
-//! 11. [`server`]: listeners, routes, admin, shutdown;
-//! 12. [`cli`]: the `switchboard` command.
+//! 5. [`runtime`]: the engine, calls under limits, the host imports;
+//! 6. [`app`]: the loaded components, routing, logging hooks, hot reload;
+//! 7. [`auth`]: who a request belongs to;
+//! 8. [`context`]: the services the triggers share;
+//! 9. [`socket`]: the WebSocket trigger;
+//! 10. [`http`]: the HTTP trigger (`api/` handlers) and the send API;
+//! 11. [`jobs`]: the job triggers (`queues/` and `schedules/`);
+//! 12. [`server`]: listeners, routes, admin, shutdown;
+//! 13. [`cli`]: the `switchboard` command.
 
 /// The loaded app: routes, logging hooks, hot reload, check.
 pub mod app;
@@ -49,6 +50,8 @@ pub mod edge;
 pub mod http;
 /// The job triggers: queue workers and schedule clocks.
 pub mod jobs;
+/// The node's Prometheus metrics.
+pub mod metrics;
 /// The engine, calls under limits, and the host imports.
 pub mod runtime;
 /// Listeners, routes, admin and shutdown.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 /// Lowest first; each may use only the ones before it.
 const LAYERS: &[&str] = &[
-    "backend", "settings", "edge", "runtime", "app", "auth", "context", "socket", "http", "jobs",
-    "server", "cli",
+    "metrics", "backend", "settings", "edge", "runtime", "app", "auth", "context", "socket",
+    "http", "jobs", "server", "cli",
 ];
 
 /// The top-level modules a file names as `crate::NAME`.

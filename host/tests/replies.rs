@@ -5,14 +5,14 @@
 mod common;
 
 use std::sync::Arc;
-use switchboard::backend::Peer;
 use switchboard::backend::limits::{LimitedStore, StoreLimits};
 use switchboard::backend::local::MemoryStore;
 use switchboard::backend::null::NullHub;
+use switchboard::backend::{Link, Peer};
 use switchboard::runtime::bindings::types::{Data, Request};
 use switchboard::runtime::{CallScope, Runtime};
 use switchboard::settings::CallLimits;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 #[tokio::test]
 async fn anonymous_replies_skip_the_hub_and_user_sends_take_it() {
@@ -28,7 +28,7 @@ async fn anonymous_replies_skip_the_hub_and_user_sends_take_it() {
             id: "node-c1".into(),
             user: user.clone(),
             queue,
-            overflowed: Arc::new(Notify::new()),
+            link: Arc::new(Link::new("127.0.0.1:1".into())),
         };
         let scope = CallScope::new(Arc::new(NullHub), store.clone()).for_connection(peer, None);
         let request = Request {

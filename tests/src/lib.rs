@@ -150,6 +150,8 @@ impl TestServer {
         // share (or lock each other out of) its data directory.
         let data = temp_dir("data");
         settings.jobs.data_dir = Some(data.0.clone());
+        // Stopping drains over a fifth of a second, not ten.
+        settings.connections.drain_window = 0.2;
         tweak(&mut settings);
         let server = Server::bind(app_dir, settings)
             .await

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard::backend::limits::{LimitedStore, StoreLimits};
 use switchboard::backend::local::{LocalHub, MemoryStore};
-use switchboard::backend::{ConnectionId, Hub, Outbound, Peer};
+use switchboard::backend::{ConnectionId, Hub, Link, Outbound, Peer};
 use switchboard::runtime::CallScope;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// A hub with one anonymous connection, and a call scope acting for it.
 pub struct OneConnection {
@@ -29,7 +29,7 @@ impl OneConnection {
             id: id.clone(),
             user: None,
             queue,
-            overflowed: Arc::new(Notify::new()),
+            link: Arc::new(Link::new("127.0.0.1:1".into())),
         };
         hub.join(peer.clone())
             .await

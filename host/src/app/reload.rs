@@ -111,11 +111,18 @@ pub async fn reload(reloader: &Reloader) -> bool {
     match App::reload(&reloader.app_dir, &reloader.runtime, &previous).await {
         Ok(app) => {
             let failed = !app.problems.is_empty();
+            let metrics = reloader.runtime.metrics();
+            let changed = app.components.iter().filter(|(file, component)| {
+                previous.components.get(*file).map(|old| &old.hash) != Some(&component.hash)
+            });
+            metrics.swapped(changed.count());
+            app.problems.iter().for_each(|_| metrics.load_failed());
             reloader.current.store(Arc::new(app));
             reloader.swapped.send_replace(());
             failed
         }
         Err(err) => {
+            reloader.runtime.metrics().load_failed();
             tracing::error!("reload failed; keeping the current app: {err:#}");
             true
         }

@@ -124,6 +124,10 @@ pub trait JobQueue: Send + Sync + 'static {
     async fn retry(&self, id: &str, run_at: u64, error: &str) -> Result<(), BackendError>;
     /// The last attempt failed: the job moves to the dead letters.
     async fn bury(&self, id: &str, error: &str, now: u64) -> Result<(), BackendError>;
+    /// Gives up a lease without a result (the node is stopping): the job
+    /// is due again at once, and the cut-short run does not count as an
+    /// attempt.
+    async fn release(&self, id: &str, now: u64) -> Result<(), BackendError>;
     /// When the queue's next waiting job is due, if it has one.
     async fn next_due(&self, queue: &str) -> Result<Option<u64>, BackendError>;
     /// Every queue holding jobs, by name.

@@ -59,6 +59,11 @@ impl LimitedStore {
         &self.limits
     }
 
+    /// What the whole store holds now.
+    pub async fn usage(&self) -> Result<Usage, super::BackendError> {
+        self.backend.usage().await
+    }
+
     pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.check_key(key)?;
         Ok(self.backend.get(key).await?)

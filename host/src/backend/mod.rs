@@ -20,8 +20,9 @@ use async_trait::async_trait;
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tokio::sync::{Notify, mpsc};
 
 /// Why a backend could not do what it was asked. The text reaches guests
@@ -100,16 +101,60 @@ impl Outbound {
     }
 }
 
-/// One open connection on this node: its id, its user, and its bounded
-/// outbound queue. Cloned into the hub and into every call the connection
-/// makes, so that replies to it go straight to its queue.
+/// One open connection on this node: its id, its user, its bounded
+/// outbound queue, and its [`Link`]. Cloned into the hub and into every
+/// call the connection makes, so that replies to it go straight to its
+/// queue.
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub id: ConnectionId,
     pub user: Option<String>,
     pub queue: mpsc::Sender<Outbound>,
+    pub link: Arc<Link>,
+}
+
+/// What the hub knows of a connection besides its queue: since when and
+/// from where it is open, and the signals that close it.
+#[derive(Debug)]
+pub struct Link {
+    pub since: SystemTime,
+    /// The client's address (its IP alone when a proxy forwarded for it).
+    pub remote: String,
     /// Notified when the connection must close because its queue is full.
-    pub overflowed: Arc<Notify>,
+    pub overflowed: Notify,
+    /// Notified when the connection must close with [`Link::closing`].
+    closed: Notify,
+    closing: Mutex<Option<(u16, String)>>,
+}
+
+impl Link {
+    pub fn new(remote: String) -> Link {
+        Link {
+            since: SystemTime::now(),
+            remote,
+            overflowed: Notify::new(),
+            closed: Notify::new(),
+            closing: Mutex::new(None),
+        }
+    }
+
+    /// Asks the connection to close with `code` and `reason`, after what
+    /// is already queued for it.
+    pub fn close(&self, code: u16, reason: String) {
+        *self.closing.lock().unwrap() = Some((code, reason));
+        self.closed.notify_one();
+    }
+
+    /// Waits until [`close`](Link::close) is called; returns its code and
+    /// reason.
+    pub async fn closed(&self) -> (u16, String) {
+        loop {
+            if let Some(why) = self.closing.lock().unwrap().take() {
+                return why;
+            }
+            self.closed.notified().await;
+        }
+    }
 }
 
 impl Peer {
@@ -121,12 +166,43 @@ impl Peer {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(connection = %self.id, "outbound queue full; disconnecting slow client");
-                self.overflowed.notify_one();
+                self.link.overflowed.notify_one();
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
+
+    /// What the admin API shows of it.
+    pub fn info(&self) -> ConnectionInfo {
+        ConnectionInfo {
+            node: self
+                .id
+                .rsplit_once('-')
+                .map_or("", |(node, _)| node)
+                .to_owned(),
+            id: self.id.clone(),
+            since: self.link.since,
+            remote: self.link.remote.clone(),
+        }
+    }
+}
+
+/// One connection, as the admin API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub id: ConnectionId,
+    /// The node that holds it.
+    pub node: String,
+    pub since: SystemTime,
+    pub remote: String,
+}
+
+/// Which connections to close.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Connection(&'a str),
+    User(&'a str),
 }
 
 /// A user's first connection opened (`online`) or last one closed.
@@ -164,6 +240,23 @@ pub trait Hub: Send + Sync + 'static {
     ) -> Result<usize, BackendError>;
     /// True while the user has at least one connection.
     async fn is_online(&self, user: &str) -> Result<bool, BackendError>;
+    /// Up to `limit` online users after `after`, in id order, each with
+    /// the number of connections they hold.
+    async fn users(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, usize)>, BackendError>;
+    /// The open connections of one user; empty when they are offline.
+    async fn connections(&self, user: &str) -> Result<Vec<ConnectionInfo>, BackendError>;
+    /// Closes the target's connections with `code` and `reason`, after
+    /// what is queued for them. Returns how many it asked to close.
+    async fn disconnect(
+        &self,
+        target: Target<'_>,
+        code: u16,
+        reason: &str,
+    ) -> Result<usize, BackendError>;
     /// The stream of presence transitions, in order. There is one stream
     /// per hub: the first call takes it, later ones get `None`.
     fn presence_events(&self) -> Option<PresenceEvents>;

@@ -3,8 +3,8 @@
 //! no one, nobody is online, and the store refuses to be used.
 
 use super::{
-    AppStore, BackendError, ConnectionId, EntrySize, Hub, Outbound, Peer, PresenceEvents,
-    StoreError, Usage,
+    AppStore, BackendError, ConnectionId, ConnectionInfo, EntrySize, Hub, Outbound, Peer,
+    PresenceEvents, StoreError, Target, Usage,
 };
 use async_trait::async_trait;
 
@@ -40,6 +40,27 @@ impl Hub for NullHub {
 
     async fn is_online(&self, _user: &str) -> Result<bool, BackendError> {
         Ok(false)
+    }
+
+    async fn users(
+        &self,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Vec<(String, usize)>, BackendError> {
+        Ok(Vec::new())
+    }
+
+    async fn connections(&self, _user: &str) -> Result<Vec<ConnectionInfo>, BackendError> {
+        Ok(Vec::new())
+    }
+
+    async fn disconnect(
+        &self,
+        _target: Target<'_>,
+        _code: u16,
+        _reason: &str,
+    ) -> Result<usize, BackendError> {
+        Ok(0)
     }
 
     fn presence_events(&self) -> Option<PresenceEvents> {

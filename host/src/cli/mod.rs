@@ -185,21 +185,48 @@ async fn serve(app_dir: &Path, settings: Settings) -> anyhow::Result<()> {
     let server = Server::bind(app_dir, settings)
         .await
         .context("cannot start the server")?;
-    server.run(shutdown_signal()).await
+    serve_until_signalled(server).await
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Runs `server` until SIGTERM or SIGINT, then drains it; a second signal
+/// ends the drain at once.
+pub async fn serve_until_signalled(server: Server) -> anyhow::Result<()> {
+    let signals = count_signals().context("cannot install the signal handlers")?;
+    let mut first = signals.clone();
+    let mut second = signals;
+    // The first SIGTERM (or SIGINT) starts the drain; the second ends it.
+    let stopped = async move {
+        let _ = first.wait_for(|count| *count >= 1).await;
+    };
+    let forced = async move {
+        let _ = second.wait_for(|count| *count >= 2).await;
+    };
+    server.run_until(stopped, forced).await
+}
+
+/// The number of SIGINTs and SIGTERMs received so far.
+fn count_signals() -> std::io::Result<tokio::sync::watch::Receiver<u32>> {
+    let (count, counted) = tokio::sync::watch::channel(0);
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing a SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = term.recv() => {}
+                }
+                count.send_modify(|count| *count += 1);
+            }
+        });
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            count.send_modify(|count| *count += 1);
+        }
+    });
+    Ok(counted)
 }

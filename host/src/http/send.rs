@@ -13,6 +13,7 @@
 use super::error;
 use crate::backend::Outbound;
 use crate::context::Services;
+use crate::metrics::Source;
 use crate::runtime::MAX_RECIPIENTS;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -72,14 +73,23 @@ fn frame(message: Value) -> Result<Outbound, String> {
     }
 }
 
+/// A send's body, or why it was refused.
+pub type SendBody = Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>;
+
 pub async fn send(
     State(services): State<Arc<Services>>,
     headers: HeaderMap,
-    body: Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>,
+    body: SendBody,
 ) -> Response {
     if let Some(refused) = refusal(&services, &headers) {
         return refused;
     }
+    deliver(&services, body).await
+}
+
+/// Checks a send's body and sends it: `{"delivered": N}`, or 400 with the
+/// reason. The send API and the admin API both answer with it.
+pub async fn deliver(services: &Services, body: SendBody) -> Response {
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => {
@@ -90,6 +100,9 @@ pub async fn send(
             return error(StatusCode::BAD_REQUEST, reason);
         }
     };
+    if request.users.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "name at least one user in `users`");
+    }
     if request.users.len() > MAX_RECIPIENTS {
         let reason = format!(
             "at most {MAX_RECIPIENTS} users per send, got {}; nothing was sent",
@@ -101,8 +114,12 @@ pub async fn send(
         Ok(message) => message,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
+    let binary = matches!(message, Outbound::Binary(_));
     match services.hub.send_to_users(&request.users, message).await {
-        Ok(delivered) => Json(json!({ "delivered": delivered })).into_response(),
+        Ok(delivered) => {
+            (services.metrics).sent(Source::Api, binary, delivered);
+            Json(json!({ "delivered": delivered })).into_response()
+        }
         Err(err) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("send failed: {err}"),

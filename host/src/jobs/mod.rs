@@ -41,7 +41,8 @@ pub async fn run(
         });
         for name in app.queues.keys() {
             if !workers.contains_key(name) {
-                let task = worker::spawn(services.clone(), queues.clone(), name.clone());
+                let task =
+                    worker::spawn(services.clone(), queues.clone(), name.clone(), stop.clone());
                 workers.insert(name.clone(), task);
             }
         }
@@ -68,10 +69,12 @@ pub async fn run(
             _ = stop.wait_for(|stop| *stop) => break,
         }
     }
-    for task in workers.into_values() {
-        task.abort();
-    }
     for (_, task) in clocks.into_values() {
         task.abort();
+    }
+    // Each worker lets its runs finish within the drain window, then
+    // releases the rest.
+    for task in workers.into_values() {
+        let _ = task.await;
     }
 }

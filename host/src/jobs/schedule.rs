@@ -103,9 +103,14 @@ fn start(
         // Cleared however the run ends, even if its task is dropped.
         let _idle = Idle(busy);
         let scope = services.scope();
+        let metrics = &services.metrics;
         match services.runtime.run_schedule(&component, scope, tick).await {
-            Ok(()) => tracing::debug!(tick = tick.scheduled_at, "schedule ran"),
+            Ok(()) => {
+                metrics.schedule_ran(&component.name, "ok");
+                tracing::debug!(tick = tick.scheduled_at, "schedule ran")
+            }
             Err(err) => {
+                metrics.schedule_ran(&component.name, "error");
                 tracing::error!(tick = tick.scheduled_at, error = %err, "schedule run failed")
             }
         }

@@ -41,6 +41,19 @@ pub enum CallError {
     Missing(&'static str),
 }
 
+impl CallError {
+    /// The index in [`OUTCOMES`](crate::metrics::OUTCOMES) of this failure.
+    pub fn outcome(&self) -> usize {
+        match self {
+            CallError::Guest(_) | CallError::Missing(_) => 1,
+            CallError::Trap(_) | CallError::StackOverflow => 2,
+            CallError::OutOfFuel => 3,
+            CallError::Timeout(_) => 4,
+            CallError::Memory(_) => 5,
+        }
+    }
+}
+
 /// The data of one call's store.
 pub struct CallState {
     /// Built on the guest's first WASI call: most handlers make none, and
@@ -55,6 +68,7 @@ pub struct CallState {
     outbound: OutboundGate,
     memory: MemoryCap,
     pub(super) scope: CallScope,
+    pub(super) metrics: Arc<crate::metrics::Metrics>,
     pub(super) sent: Vec<SentMessage>,
     pub(super) budget: SendBudget,
 }
@@ -199,6 +213,7 @@ impl Runtime {
                 denied: false,
             },
             scope,
+            metrics: self.metrics.clone(),
             sent: Vec::new(),
             budget: SendBudget {
                 messages: limits.max_sends_per_call,

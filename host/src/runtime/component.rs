@@ -120,6 +120,8 @@ pub struct Component {
     /// How long compiling (or loading from the cache) took.
     pub load_time: Duration,
     pub from_cache: bool,
+    /// Its calls' counters, by outcome.
+    pub(super) calls: crate::metrics::CallCounters,
     pub(super) pre: InstancePre<super::call::CallState>,
     pub(super) handler: Option<handler::GuestIndices>,
     pub(super) authenticate: Option<authenticate::GuestIndices>,
@@ -237,6 +239,9 @@ impl Runtime {
         .expect("compiling a component does not panic")
         .map_err(|err| LoadError::Invalid(format!("{err:#}")))?;
         let load_time = started.elapsed();
+        if self.cache.is_some() {
+            self.metrics.compiled(origin == Origin::Cached);
+        }
 
         let exported = exported_names(self, &compiled);
         let pre = self
@@ -283,6 +288,8 @@ impl Runtime {
             loaded_at: SystemTime::now(),
             load_time,
             from_cache: origin == Origin::Cached,
+            // Counted from when it serves; its load-time calls are not.
+            calls: Default::default(),
             pre,
             handler,
             authenticate,
@@ -305,6 +312,7 @@ impl Runtime {
         if exports.schedule {
             component.schedule_options = Some(self.read_schedule_options(&component).await?);
         }
+        component.calls = self.metrics.call_counters(name);
         Ok(Arc::new(component))
     }
 

@@ -85,6 +85,17 @@ impl Indices for ProxyIndices {
     }
 }
 
+/// The index in [`CALL_KINDS`](crate::metrics::CALL_KINDS) of an export.
+fn call_kind(export: &str) -> usize {
+    match export {
+        "handler" => 0,
+        "job" => 3,
+        "schedule" => 4,
+        name if name.starts_with("wasi:http") => 2,
+        _ => 1,
+    }
+}
+
 impl Runtime {
     /// Calls one export: `f` gets the store and the export of a fresh
     /// instance.
@@ -99,13 +110,18 @@ impl Runtime {
         let Some(indices) = export.indices else {
             return (Err(CallError::Missing(export.name)), CallRecord::default());
         };
+        let started = std::time::Instant::now();
         let (result, record) = self
             .call(component, scope, timeout, async |store, instance| {
                 let guest = indices.load(store, instance)?;
                 f(store, guest).await
             })
             .await;
-        (result.and_then(Outcome::into_result), record)
+        let result = result.and_then(Outcome::into_result);
+        let outcome = result.as_ref().err().map_or(0, CallError::outcome);
+        let kind = call_kind(export.name);
+        (self.metrics).call(&component.calls, kind, outcome, started.elapsed());
+        (result, record)
     }
 
     /// [`call_export`](Self::call_export) with the server's default

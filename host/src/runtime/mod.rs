@@ -31,6 +31,7 @@ pub use outbound::{AllowedHosts, PatternError};
 pub use scope::{CallScope, Trigger};
 pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};
 
+use crate::metrics::Metrics;
 use crate::settings::CallLimits;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,28 +71,34 @@ pub struct Runtime {
     metered: bool,
     /// Where components may send HTTP requests.
     allowed_hosts: Arc<AllowedHosts>,
+    /// Where calls, loads and cache hits are counted.
+    metrics: Arc<Metrics>,
 }
 
 impl Runtime {
     /// Builds the engine and starts its epoch ticker.
     pub fn new(limits: CallLimits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<Self>> {
-        Self::build(limits, cache_dir, true, AllowedHosts::default())
+        let metrics = Arc::new(Metrics::off());
+        Self::build(limits, cache_dir, true, AllowedHosts::default(), metrics)
     }
 
-    /// A runtime whose components may send HTTP requests to `allowed`.
-    pub fn with_outbound(
+    /// A server's runtime: its components may send HTTP requests to
+    /// `allowed`, and its calls are counted in `metrics`.
+    pub fn serving(
         limits: CallLimits,
         cache_dir: Option<PathBuf>,
         allowed: AllowedHosts,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Arc<Self>> {
-        Self::build(limits, cache_dir, true, allowed)
+        Self::build(limits, cache_dir, true, allowed, metrics)
     }
 
     /// A runtime whose calls have no fuel and no deadline: a guest that
     /// loops runs forever. Only for measuring what metering costs.
     #[doc(hidden)]
     pub fn unmetered(limits: CallLimits) -> anyhow::Result<Arc<Self>> {
-        Self::build(limits, None, false, AllowedHosts::default())
+        let metrics = Arc::new(Metrics::off());
+        Self::build(limits, None, false, AllowedHosts::default(), metrics)
     }
 
     fn build(
@@ -99,6 +106,7 @@ impl Runtime {
         cache_dir: Option<PathBuf>,
         metered: bool,
         allowed_hosts: AllowedHosts,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Arc<Self>> {
         let mut config = engine_config(&limits);
         config.consume_fuel(metered).epoch_interruption(metered);
@@ -124,6 +132,7 @@ impl Runtime {
             slots,
             metered,
             allowed_hosts: Arc::new(allowed_hosts),
+            metrics,
         }))
     }
 
@@ -133,6 +142,10 @@ impl Runtime {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 }
 

@@ -19,6 +19,22 @@ pub enum Trigger {
     Job,
     /// A schedule's tick.
     Schedule,
+    /// A presence hook.
+    Hook,
+}
+
+impl Trigger {
+    /// Who a message sent in this call comes from, for the metrics.
+    pub fn source(self) -> crate::metrics::Source {
+        use crate::metrics::Source;
+        match self {
+            Trigger::Socket => Source::Handler,
+            Trigger::Http => Source::Http,
+            Trigger::Job => Source::Job,
+            Trigger::Schedule => Source::Schedule,
+            Trigger::Hook => Source::Hook,
+        }
+    }
 }
 
 /// `send` goes to `user` on every device, or to `connection` alone when
@@ -116,6 +132,12 @@ impl CallScope {
     /// Runs a schedule's tick, for no one.
     pub fn for_schedule(mut self) -> Self {
         self.trigger = Trigger::Schedule;
+        self
+    }
+
+    /// A presence hook's scope.
+    pub fn for_hook(mut self) -> Self {
+        self.trigger = Trigger::Hook;
         self
     }
 

@@ -56,14 +56,17 @@ impl Host for CallState {
         };
         // A user gets it on every device; an anonymous caller on its
         // connection alone, straight to its queue.
+        let (source, binary) = (self.scope.trigger.source(), is_binary(&outbound));
         let (connection, user) = if let Some(user) = &self.scope.user {
             let users = std::slice::from_ref(user);
-            if let Err(err) = self.scope.hub.send_to_users(users, outbound).await {
-                return Ok(Err(format!("send: {err}")));
+            match self.scope.hub.send_to_users(users, outbound).await {
+                Ok(reached) => self.metrics.sent(source, binary, reached),
+                Err(err) => return Ok(Err(format!("send: {err}"))),
             }
             (None, Some(user))
         } else if let Some(connection) = self.scope.connection_id() {
-            self.scope.reply(outbound);
+            let queued = self.scope.reply(outbound);
+            self.metrics.sent(source, binary, usize::from(queued));
             (Some(connection), None)
         } else {
             return Ok(Err(match self.scope.trigger {
@@ -79,6 +82,7 @@ impl Host for CallState {
                 Trigger::Schedule => {
                     "send: a schedule acts for no user; name users with send-to".into()
                 }
+                Trigger::Hook => "send: this hook acts for no user; name users with send-to".into(),
             }));
         };
         if let Some(data) = kept {
@@ -103,8 +107,10 @@ impl Host for CallState {
             Ok(encoded) => encoded,
             Err(err) => return Ok(Err(err)),
         };
-        if let Err(err) = self.scope.hub.send_to_users(&users, outbound).await {
-            return Ok(Err(format!("send-to: {err}")));
+        let (source, binary) = (self.scope.trigger.source(), is_binary(&outbound));
+        match self.scope.hub.send_to_users(&users, outbound).await {
+            Ok(reached) => self.metrics.sent(source, binary, reached),
+            Err(err) => return Ok(Err(format!("send-to: {err}"))),
         }
         if let Some(data) = kept {
             self.sent.extend(users.into_iter().map(|user| SentMessage {
@@ -124,4 +130,8 @@ impl Host for CallState {
             .await
             .map_err(|err| format!("is-online: {err}")))
     }
+}
+
+fn is_binary(message: &Outbound) -> bool {
+    matches!(message, Outbound::Binary(_))
 }

@@ -16,6 +16,7 @@ use crate::backend::{NodeId, PresenceEvents};
 use crate::context::{Backends, Services};
 use crate::edge::Edge;
 use crate::jobs;
+use crate::metrics::Metrics;
 use crate::runtime::{AllowedHosts, Runtime};
 use crate::settings::Settings;
 use crate::socket::connection::Lifecycle;
@@ -55,9 +56,15 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let app_dir = app_dir.into();
         let allowed = AllowedHosts::new(&settings.http.allowed_outbound_hosts)?;
-        let runtime =
-            Runtime::with_outbound(settings.limits.clone(), settings.cache_dir(), allowed)?;
+        let metrics = Arc::new(Metrics::new(settings.listen.metrics));
+        let runtime = Runtime::serving(
+            settings.limits.clone(),
+            settings.cache_dir(),
+            allowed,
+            metrics.clone(),
+        )?;
         let app = App::load(&app_dir, &runtime).await?;
+        app.problems.iter().for_each(|_| metrics.load_failed());
         if app.routes.is_empty() && app.api.is_empty() {
             tracing::warn!(
                 "no handlers in {}/socket or api/; every message will get an error",
@@ -111,9 +118,11 @@ impl Server {
             hub: backends.hub,
             store: LimitedStore::new(backends.store, settings.store.limits()),
             queues,
+            metrics,
             edge,
             jwt,
             app: Arc::new(ArcSwap::from_pointee(app)),
+            stopping: watch::Sender::new(false),
             app_swapped: Arc::new(watch::Sender::new(())),
             app_dir,
             settings,
@@ -142,16 +151,30 @@ impl Server {
         &self.services
     }
 
-    /// Serves until `shutdown` resolves, then closes every connection with
-    /// 1001 and waits up to the configured grace period for them.
+    /// Serves until `shutdown` resolves, then drains; see
+    /// [`run_until`](Server::run_until).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let (stop_tx, stop) = watch::channel(false);
+        self.run_until(shutdown, std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` resolves, then drains: `/readyz` turns 503,
+    /// the listener stops accepting, each connection closes with 1012 at
+    /// its own moment of the drain window (after the call it is in), and
+    /// the queues stop taking jobs. What is still open after the window
+    /// and the grace period, or when `forced` resolves, is dropped.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        forced: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (done, mut all_done) = mpsc::channel::<()>(1);
         let services = self.services;
-        let grace = services.settings.connections.shutdown_grace();
+        let stop = services.stopping.subscribe();
+        let connections = &services.settings.connections;
+        let deadline = connections.drain_window() + connections.shutdown_grace();
         tokio::spawn(presence::run_hooks(services.clone(), self.presence));
         let _hot_reload = match services.settings.components.watch {
             true => Some(reload::watch(Reloader {
@@ -162,20 +185,21 @@ impl Server {
             })?),
             false => None,
         };
-        if let Some(queues) = services.queues.clone() {
+        let jobs = services.queues.clone().map(|queues| {
             let swapped = services.app_swapped.subscribe();
-            tokio::spawn(jobs::run(services.clone(), queues, swapped, stop.clone()));
-        }
-        if let Some(listener) = self.admin {
-            tracing::info!(addr = %listener.local_addr()?, "admin routes listening");
-            let mut stopped = stop.clone();
-            let admin = axum::serve(listener, admin::router(services.clone()))
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.changed().await;
-                });
-            tokio::spawn(async move { admin.await });
-        }
-        let router = routes::router(services, Lifecycle { stop, done });
+            tokio::spawn(jobs::run(services.clone(), queues, swapped, stop.clone()))
+        });
+        // The admin routes stay up through the drain, answering `/readyz`
+        // with 503, and end when serving ends.
+        let admin = match self.admin {
+            Some(listener) => {
+                tracing::info!(addr = %listener.local_addr()?, "admin routes listening");
+                let admin = axum::serve(listener, admin::router(services.clone()));
+                Some(AbortOnDrop(tokio::spawn(async move { admin.await })))
+            }
+            None => None,
+        };
+        let router = routes::router(services.clone(), Lifecycle { stop, done });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         // Replies are small and written once per batch; Nagle's algorithm
         // would hold them back waiting for an ACK.
@@ -187,17 +211,41 @@ impl Server {
         // The peer's address is the client's, unless a trusted proxy
         // forwards for it.
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stopping = services.clone();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
-                tracing::info!("shutting down");
-                let _ = stop_tx.send(true);
+                let window = stopping.settings.connections.drain_window();
+                tracing::info!(drain_window = ?window, "stopping: draining connections");
+                stopping.stopping.send_replace(true);
             })
             .await?;
-        if tokio::time::timeout(grace, all_done.recv()).await.is_err() {
-            tracing::warn!("connections still open after {grace:?}; exiting anyway");
+        let drained = async {
+            let _ = all_done.recv().await;
+            if let Some(jobs) = jobs {
+                let _ = jobs.await;
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(deadline, drained) => {}
+            _ = forced => tracing::warn!("stopping at once (a second signal)"),
         }
+        let open = services.metrics.connections.get();
+        if open > 0 {
+            tracing::warn!(open, "connections still open at exit");
+        }
+        drop(admin);
+        tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// A task that ends when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -39,6 +39,9 @@ sections! {
         /// requires. Without one, the admin listener must be on a loopback
         /// address, and its routes are open to anyone on the machine.
         admin_token: Option<String> = None, flag = "admin-token";
+        /// Count metrics, served in Prometheus's format at the admin
+        /// listener's `/metrics` (`--no-metrics` skips the counting).
+        metrics: bool = true, flag = "metrics";
     }
 
     /// Client connections.
@@ -62,7 +65,13 @@ sections! {
         /// Seconds a connection may leave a ping unanswered before it is
         /// closed with 1001.
         keepalive_timeout: f64 = 10.0;
-        /// Seconds shutdown waits for connections to close.
+        /// Seconds over which a stopping server (SIGTERM) closes its
+        /// connections with 1012, each at its own moment, so that clients
+        /// do not all reconnect at once.
+        drain_window: f64 = 10.0;
+        /// Seconds a stopping server waits, after the drain window, for
+        /// connections and calls in flight to finish; a second SIGTERM
+        /// exits at once.
         shutdown_grace: f64 = 5.0;
     }
 

@@ -15,6 +15,10 @@ impl Connections {
         seconds(self.keepalive_timeout)
     }
 
+    pub fn drain_window(&self) -> Duration {
+        seconds(self.drain_window)
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         seconds(self.shutdown_grace)
     }

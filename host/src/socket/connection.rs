@@ -4,9 +4,10 @@
 use super::close_code;
 use super::codec::{self, Frame};
 use super::dispatch::{Caller, handle_frame};
-use crate::backend::{BackendError, ConnectionId, Outbound, Peer};
+use crate::backend::{BackendError, ConnectionId, Link, Outbound, Peer};
 use crate::context::Services;
 use crate::edge::limits::TokenBucket;
+use crate::metrics::{Metrics, Refusal, Source};
 use crate::runtime::bindings::types::User;
 use crate::settings::Settings;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -14,7 +15,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::Instrument;
@@ -27,6 +28,21 @@ enum Control {
     Ping,
     Close(u16, &'static str),
 }
+
+/// How the reader's loop ended.
+enum Ending {
+    /// The server closes the connection with this code and reason.
+    Close(u16, &'static str),
+    /// The client closed it (with this code, or 1005 for none), or the
+    /// socket failed (1006).
+    Peer(u16),
+    /// The writer ended it, having sent this close code (or 1006 when
+    /// the socket failed).
+    Writer(u16),
+}
+
+/// The close code of a socket that ended without a close frame.
+const ABNORMAL: u16 = 1006;
 
 /// What the reader knows about its connection.
 struct Connection {
@@ -53,29 +69,32 @@ pub struct Registration {
     conn: Connection,
     /// Taken when the socket is served.
     outbound: Option<mpsc::Receiver<Outbound>>,
-    overflowed: Arc<Notify>,
+    link: Arc<Link>,
     span: tracing::Span,
     registered: bool,
 }
 
-/// Registers a connection for `user` in the hub.
+/// Registers a connection for `user`, from the client at `remote`, in the
+/// hub.
 pub async fn register(
     services: Arc<Services>,
     user: Option<User>,
+    remote: String,
 ) -> Result<Registration, BackendError> {
     let id: ConnectionId = services.node.next_id('c').into();
     let user_id = user.as_ref().map(|u| u.id.clone());
     let span =
         tracing::info_span!("connection", id = %id, user = user_id.as_deref().unwrap_or("-"));
     let (queue, outbound) = mpsc::channel(services.settings.connections.outbound_queue.max(1));
-    let overflowed = Arc::new(Notify::new());
+    let link = Arc::new(Link::new(remote));
     let peer = Peer {
         id: id.clone(),
         user: user_id,
         queue,
-        overflowed: overflowed.clone(),
+        link: link.clone(),
     };
     services.hub.join(peer.clone()).await?;
+    services.metrics.connection_opened();
     let expiry = expiry(&services.settings, user.as_ref());
     let user = user.map(Arc::new);
     let caller = Caller {
@@ -90,7 +109,7 @@ pub async fn register(
             expiry,
         },
         outbound: Some(outbound),
-        overflowed,
+        link,
         span,
         registered: true,
     })
@@ -124,15 +143,24 @@ impl Registration {
         tracing::info!("connected");
         let (control, control_rx) = mpsc::channel(4);
         let outbound = self.outbound.take().expect("a registration is served once");
-        let overflowed = self.overflowed.clone();
-        let mut writer =
-            tokio::spawn(write_loop(sink, outbound, control_rx, overflowed).in_current_span());
-        let close = self
+        let writing = Writing {
+            outbound,
+            control: control_rx,
+            link: self.link.clone(),
+            metrics: self.conn.services.metrics.clone(),
+        };
+        let mut writer = tokio::spawn(writing.run(sink).in_current_span());
+        let ending = self
             .conn
             .read_loop(stream, &control, stop, &mut writer)
             .await;
 
         self.leave().await;
+        let (close, code) = match ending {
+            Ending::Close(code, reason) => (Some((code, reason)), code),
+            Ending::Peer(code) | Ending::Writer(code) => (None, code),
+        };
+        self.conn.services.metrics.connection_closed(code);
         if let Some((code, reason)) = close {
             let _ = control.send(Control::Close(code, reason)).await;
         }
@@ -175,15 +203,16 @@ async fn leave(services: &Services, id: &ConnectionId) {
 }
 
 impl Connection {
-    /// Reads frames until the peer leaves or the connection must close;
-    /// returns the close frame to send, if any.
+    /// Reads frames until the peer leaves or the connection must close.
+    /// Once the server stops, the connection is served on until its own
+    /// moment in the drain window, then closed with 1012.
     async fn read_loop(
         &self,
         mut stream: SplitStream<WebSocket>,
         control: &mpsc::Sender<Control>,
         mut stop: watch::Receiver<bool>,
-        writer: &mut JoinHandle<()>,
-    ) -> Option<(u16, &'static str)> {
+        writer: &mut JoinHandle<u16>,
+    ) -> Ending {
         let connections = &self.services.settings.connections;
         let (interval, timeout) = (
             connections.keepalive_interval(),
@@ -195,7 +224,13 @@ impl Connection {
         tokio::pin!(pong_deadline);
         let expired = tokio::time::sleep_until(self.expiry.unwrap_or_else(far_future));
         tokio::pin!(expired);
-        let mut awaiting_pong = false;
+        let drained = tokio::time::sleep(Duration::MAX / 4);
+        tokio::pin!(drained);
+        let (mut awaiting_pong, mut draining) = (false, *stop.borrow());
+        if draining {
+            drained.as_mut().reset(self.drain_moment());
+        }
+        let mut peer_code = ABNORMAL;
         let mut rate = self.services.edge.rate.bucket();
         loop {
             tokio::select! {
@@ -204,30 +239,43 @@ impl Connection {
                 // still closed on time.
                 _ = &mut expired, if self.expiry.is_some() => {
                     tracing::info!("token expired; closing");
-                    return Some((close_code::TOKEN_EXPIRED, "token expired"));
+                    return Ending::Close(close_code::TOKEN_EXPIRED, "token expired");
+                }
+                _ = &mut drained, if draining => {
+                    return Ending::Close(close_code::SERVICE_RESTART, "service restart");
                 }
                 frame = stream.next() => {
                     awaiting_pong = false;
                     match frame {
-                        None => return None,
+                        None => return Ending::Peer(peer_code),
                         Some(Ok(Message::Text(text))) if rate.admit() => self.on_frame(Frame::Text(text)).await,
                         Some(Ok(Message::Binary(bytes))) if rate.admit() => self.on_frame(Frame::Binary(bytes)).await,
                         Some(Ok(Message::Text(_) | Message::Binary(_))) => {
-                            if let Some(close) = self.over_rate(&rate) {
-                                return Some(close);
+                            if let Some((code, reason)) = self.over_rate(&rate) {
+                                return Ending::Close(code, reason);
                             }
                         }
-                        // Pings are answered by the protocol layer, and a
-                        // close is echoed there before the stream ends.
-                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => {}
-                        Some(Err(err)) => return close_for(err),
+                        // The protocol layer echoes a close before the
+                        // stream ends.
+                        Some(Ok(Message::Close(frame))) => {
+                            peer_code = frame.map_or(1005, |frame| frame.code);
+                        }
+                        // Pings are answered by the protocol layer.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        Some(Err(err)) => return match self.close_for(err) {
+                            Some((code, reason)) => Ending::Close(code, reason),
+                            None => Ending::Peer(ABNORMAL),
+                        },
                     }
                 }
-                _ = &mut *writer => return None,
-                _ = stop.changed() => return Some((close_code::GOING_AWAY, "server shutting down")),
+                code = &mut *writer => return Ending::Writer(code.unwrap_or(ABNORMAL)),
+                _ = stop.changed(), if !draining => {
+                    draining = true;
+                    drained.as_mut().reset(self.drain_moment());
+                }
                 _ = &mut pong_deadline, if awaiting_pong => {
                     tracing::info!("no pong within {timeout:?}; closing");
-                    return Some((close_code::GOING_AWAY, "keepalive timeout"));
+                    return Ending::Close(close_code::GOING_AWAY, "keepalive timeout");
                 }
                 _ = ping.tick() => {
                     if !awaiting_pong {
@@ -239,15 +287,28 @@ impl Connection {
             }
         }
     }
+
+    /// When this connection closes in a drain: a point of the drain
+    /// window picked from its id, so that the closes spread evenly.
+    fn drain_moment(&self) -> Instant {
+        use std::hash::{BuildHasher, Hasher};
+        let window = self.services.settings.connections.drain_window();
+        let mut hasher = std::hash::RandomState::new().build_hasher();
+        hasher.write(self.id.as_bytes());
+        let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+        Instant::now() + window.mul_f64(fraction)
+    }
 }
 
 impl Connection {
     /// Answers a message refused by the rate limit; closes the connection
     /// of a client that keeps flooding.
     fn over_rate(&self, rate: &TokenBucket) -> Option<(u16, &'static str)> {
-        self.caller
-            .scope
-            .reply(codec::error_reply(&self.services.edge.rate.reason()));
+        let metrics = &self.services.metrics;
+        metrics.refused(Refusal::RateLimited);
+        let queued =
+            (self.caller.scope).reply(codec::error_reply(&self.services.edge.rate.reason()));
+        metrics.sent(Source::Host, false, usize::from(queued));
         if rate.exhausted() {
             tracing::info!("still flooding past the rate limit; closing");
             return Some((close_code::POLICY, "rate limit"));
@@ -259,6 +320,8 @@ impl Connection {
     /// component call's); boxing it for the length of the call keeps it
     /// out of every idle connection's task.
     async fn on_frame(&self, frame: Frame) {
+        let binary = matches!(frame, Frame::Binary(_));
+        self.services.metrics.received(binary);
         Box::pin(handle_frame(&self.services, &self.caller, frame)).await
     }
 }
@@ -284,49 +347,80 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(100 * 365 * 86_400)
 }
 
-/// Writes queued messages, flushing once per batch, plus pings and the
-/// final close frame.
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut outbound: mpsc::Receiver<Outbound>,
-    mut control: mpsc::Receiver<Control>,
-    overflowed: Arc<Notify>,
-) {
-    let mut queue_open = true;
-    loop {
-        let result = tokio::select! {
-            biased;
-            instruction = control.recv() => match instruction {
-                Some(Control::Ping) => sink.send(Message::Ping(Default::default())).await,
-                Some(Control::Close(code, reason)) => {
-                    // Deliver what was already queued, then close.
-                    while let Ok(message) = outbound.try_recv() {
-                        if sink.feed(frame(message)).await.is_err() {
-                            break;
-                        }
+/// The writer's half of a connection: its queue, the reader's
+/// instructions, and the link whose signals close it.
+struct Writing {
+    outbound: mpsc::Receiver<Outbound>,
+    control: mpsc::Receiver<Control>,
+    link: Arc<Link>,
+    metrics: Arc<Metrics>,
+}
+
+impl Writing {
+    /// Writes queued messages, flushing once per batch, plus pings and
+    /// the final close frame. Returns the close code it sent (1006 when
+    /// the socket failed first).
+    async fn run(mut self, mut sink: SplitSink<WebSocket, Message>) -> u16 {
+        let mut queue_open = true;
+        loop {
+            let result = tokio::select! {
+                biased;
+                instruction = self.control.recv() => match instruction {
+                    Some(Control::Ping) => sink.send(Message::Ping(Default::default())).await,
+                    Some(Control::Close(code, reason)) => {
+                        return self.close_after_queue(&mut sink, code, reason.into()).await;
                     }
-                    let _ = close(&mut sink, code, reason).await;
-                    return;
-                }
-                None => return,
-            },
-            _ = overflowed.notified() => return close_overflowed(&mut sink).await,
-            message = outbound.recv(), if queue_open => match message {
-                // A client that stopped reading blocks this write; the
-                // overflow signal must still get through.
-                Some(message) => tokio::select! {
-                    result = write_batch(&mut sink, &mut outbound, message) => result,
-                    _ = overflowed.notified() => return close_overflowed(&mut sink).await,
+                    None => return ABNORMAL,
                 },
-                None => {
-                    queue_open = false;
-                    Ok(())
+                _ = self.link.overflowed.notified() => return self.close_overflowed(&mut sink).await,
+                (code, reason) = self.link.closed() => {
+                    tracing::info!(code, reason, "closed by an operator");
+                    return self.close_after_queue(&mut sink, code, reason).await;
                 }
-            },
-        };
-        if result.is_err() {
-            return;
+                message = self.outbound.recv(), if queue_open => match message {
+                    // A client that stopped reading blocks this write; the
+                    // overflow signal must still get through.
+                    Some(message) => tokio::select! {
+                        result = write_batch(&mut sink, &mut self.outbound, message) => result,
+                        _ = self.link.overflowed.notified() => return self.close_overflowed(&mut sink).await,
+                    },
+                    None => {
+                        queue_open = false;
+                        Ok(())
+                    }
+                },
+            };
+            if result.is_err() {
+                return ABNORMAL;
+            }
         }
+    }
+
+    /// Delivers what was already queued, then closes.
+    async fn close_after_queue(
+        &mut self,
+        sink: &mut SplitSink<WebSocket, Message>,
+        code: u16,
+        reason: String,
+    ) -> u16 {
+        while let Ok(message) = self.outbound.try_recv() {
+            if sink.feed(frame(message)).await.is_err() {
+                return ABNORMAL;
+            }
+        }
+        match close(sink, code, reason).await {
+            Ok(()) => code,
+            Err(_) => ABNORMAL,
+        }
+    }
+
+    /// Tries briefly to send 1008; a client that reads nothing will not
+    /// take it, and dropping the socket then closes the connection anyway.
+    async fn close_overflowed(&self, sink: &mut SplitSink<WebSocket, Message>) -> u16 {
+        self.metrics.slow_consumer();
+        let closing = close(sink, close_code::POLICY, "outbound queue full".into());
+        let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
+        close_code::POLICY
     }
 }
 
@@ -345,17 +439,10 @@ async fn write_batch(
     sink.flush().await
 }
 
-/// Tries briefly to send 1008; a client that reads nothing will not take
-/// it, and dropping the socket then closes the connection anyway.
-async fn close_overflowed(sink: &mut SplitSink<WebSocket, Message>) {
-    let closing = close(sink, close_code::POLICY, "outbound queue full");
-    let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
-}
-
 async fn close(
     sink: &mut SplitSink<WebSocket, Message>,
     code: u16,
-    reason: &'static str,
+    reason: String,
 ) -> Result<(), axum::Error> {
     sink.send(Message::Close(Some(CloseFrame {
         code,
@@ -371,19 +458,28 @@ fn frame(message: Outbound) -> Message {
     }
 }
 
-/// The close frame owed to the client for a read error, if any.
-fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
-    use tungstenite::Error;
-    let err = err.into_inner();
-    let Some(err) = err.downcast_ref::<Error>() else {
-        tracing::debug!("read failed: {err}");
-        return None;
-    };
-    tracing::info!("read failed: {err}");
-    match err {
-        Error::Capacity(_) => Some((close_code::TOO_BIG, "message too big")),
-        Error::Utf8(_) => Some((close_code::INVALID_DATA, "invalid UTF-8")),
-        Error::Protocol(_) => Some((close_code::PROTOCOL_ERROR, "protocol error")),
-        _ => None,
+impl Connection {
+    /// The close frame owed to the client for a read error, if any.
+    fn close_for(&self, err: axum::Error) -> Option<(u16, &'static str)> {
+        use tungstenite::Error;
+        let err = err.into_inner();
+        let Some(err) = err.downcast_ref::<Error>() else {
+            tracing::debug!("read failed: {err}");
+            return None;
+        };
+        tracing::info!("read failed: {err}");
+        let metrics = &self.services.metrics;
+        match err {
+            Error::Capacity(_) => {
+                metrics.refused(Refusal::TooBig);
+                Some((close_code::TOO_BIG, "message too big"))
+            }
+            Error::Utf8(_) => {
+                metrics.refused(Refusal::BadUtf8);
+                Some((close_code::INVALID_DATA, "invalid UTF-8"))
+            }
+            Error::Protocol(_) => Some((close_code::PROTOCOL_ERROR, "protocol error")),
+            _ => None,
+        }
     }
 }

@@ -6,6 +6,7 @@ use crate::app::Routed;
 use crate::app::logging;
 use crate::app::routing::Resolved;
 use crate::context::Services;
+use crate::metrics::{Metrics, Refusal, Source};
 use crate::runtime::bindings::types::{Request, User};
 use crate::runtime::{CallError, CallRecord, CallScope, Component};
 use std::sync::Arc;
@@ -22,8 +23,9 @@ pub struct Caller {
 impl Caller {
     /// Answers the connection with `{"error": reason}`, straight to its
     /// queue.
-    fn reply_error(&self, reason: &str) {
-        self.scope.reply(codec::error_reply(reason));
+    fn reply_error(&self, metrics: &Metrics, reason: &str) {
+        let queued = self.scope.reply(codec::error_reply(reason));
+        metrics.sent(Source::Host, false, usize::from(queued));
     }
 }
 
@@ -41,14 +43,21 @@ pub async fn handle_frame(services: &Arc<Services>, caller: &Caller, frame: Fram
     }) = app.routes.resolve(codec::fields(parsed.as_ref()))
     else {
         let error = "no handler for this message";
-        caller.reply_error(error);
+        if matches!(parsed, Some(Err(_))) {
+            services.metrics.refused(Refusal::BadJson);
+        }
+        caller.reply_error(&services.metrics, error);
         return logging::error(runtime, &app.root_hooks, scope, error, None).await;
     };
     let data = match codec::decode(frame, component.options.data_type, parsed) {
         Ok(data) => data,
         Err(err) => {
+            services.metrics.refused(match err {
+                codec::DecodeError::Json(_) => Refusal::BadJson,
+                codec::DecodeError::NotUtf8 => Refusal::BadUtf8,
+            });
             let error = err.to_string();
-            caller.reply_error(&error);
+            caller.reply_error(&services.metrics, &error);
             return logging::error(runtime, hooks, scope, &error, None).await;
         }
     };
@@ -68,7 +77,7 @@ pub async fn handle_frame(services: &Arc<Services>, caller: &Caller, frame: Fram
         logging::message_received(runtime, hooks, &scope, &route.name, &request).await;
         let (result, record) = call(services, component, scope.clone(), &request).await;
         if let Err(err) = &result {
-            caller.reply_error(&err.to_string());
+            caller.reply_error(&services.metrics, &err.to_string());
         }
         if record.sent.is_empty() && result.is_ok() {
             return;

@@ -17,7 +17,7 @@ pub mod upgrade;
 
 /// Close codes the server sends.
 pub mod close_code {
-    /// The server is shutting down, or the peer stopped answering pings.
+    /// The peer stopped answering pings.
     pub const GOING_AWAY: u16 = 1001;
     pub const PROTOCOL_ERROR: u16 = 1002;
     pub const INVALID_DATA: u16 = 1007;
@@ -26,6 +26,8 @@ pub mod close_code {
     pub const POLICY: u16 = 1008;
     /// A message was larger than `--max-message-size`.
     pub const TOO_BIG: u16 = 1009;
+    /// The server is stopping (a drain): reconnect, to another node.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// The token (or the `expires-at` of the user) the connection was
     /// accepted on has expired; see `--jwt-keep-expired-connections`.
     pub const TOKEN_EXPIRED: u16 = 4001;

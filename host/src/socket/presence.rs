@@ -17,6 +17,10 @@ use tracing::Instrument;
 pub async fn run_hooks(services: Arc<Services>, mut events: PresenceEvents) {
     let mut chains: HashMap<String, JoinHandle<()>> = HashMap::new();
     while let Some(event) = events.recv().await {
+        match event.online {
+            true => services.metrics.users_online.inc(),
+            false => services.metrics.users_online.dec(),
+        };
         if chains.len() > 1024 {
             chains.retain(|_, call| !call.is_finished());
         }
@@ -44,6 +48,7 @@ async fn run_hook(services: &Services, event: &PresenceEvent) {
     let scope = services
         .scope()
         .for_user(event.user.clone())
+        .for_hook()
         .recording_sent(hooks.records_sent());
     let name = if event.online {
         "on-online"

@@ -43,7 +43,12 @@ pub async fn upgrade(
             return refused.into_response();
         }
     };
-    accept(services, lifecycle, ws, request, slot)
+    // The peer's port means nothing when a proxy forwarded for the client.
+    let remote = match client == request.peer.ip() {
+        true => request.peer.to_string(),
+        false => client.to_string(),
+    };
+    accept(services, lifecycle, ws, request, slot, remote)
         .instrument(span)
         .await
 }
@@ -56,6 +61,7 @@ async fn accept(
     ws: WebSocketUpgrade,
     request: UpgradeRequest,
     slot: Slot,
+    remote: String,
 ) -> Response {
     let app = services.app.load_full();
     let http = auth::http_request(&request.method, &request.uri, &request.headers);
@@ -74,7 +80,7 @@ async fn accept(
         .max_frame_size(connections.max_message_size)
         .read_buffer_size(connections.read_buffer_size)
         .write_buffer_size(connections.write_buffer_size);
-    match connection::register(services, user).await {
+    match connection::register(services, user, remote).await {
         Ok(registration) => ws.on_upgrade(move |socket| async move {
             let _slot = slot;
             registration.serve(socket, lifecycle).await

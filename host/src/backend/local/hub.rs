@@ -2,7 +2,8 @@
 //! their queues, under one lock.
 
 use crate::backend::{
-    BackendError, ConnectionId, Hub, Outbound, Peer, PresenceEvent, PresenceEvents,
+    BackendError, ConnectionId, ConnectionInfo, Hub, Outbound, Peer, PresenceEvent, PresenceEvents,
+    Target,
 };
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet};
@@ -118,6 +119,56 @@ impl Hub for LocalHub {
 
     async fn is_online(&self, user: &str) -> Result<bool, BackendError> {
         Ok(self.state.lock().unwrap().users.contains_key(user))
+    }
+
+    async fn users(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, usize)>, BackendError> {
+        let state = self.state.lock().unwrap();
+        let mut page: Vec<(&String, usize)> = state
+            .users
+            .iter()
+            .filter(|(user, _)| after.is_none_or(|after| user.as_str() > after))
+            .map(|(user, conns)| (user, conns.len()))
+            .collect();
+        // Only the page is sorted fully; the rest is partitioned away.
+        if page.len() > limit {
+            page.select_nth_unstable(limit);
+            page.truncate(limit);
+        }
+        page.sort_unstable();
+        Ok(page.into_iter().map(|(u, n)| (u.clone(), n)).collect())
+    }
+
+    async fn connections(&self, user: &str) -> Result<Vec<ConnectionInfo>, BackendError> {
+        let state = self.state.lock().unwrap();
+        let ids = state.users.get(user).into_iter().flatten();
+        let mut found: Vec<ConnectionInfo> = ids
+            .filter_map(|id| state.peers.get(id).map(Peer::info))
+            .collect();
+        found.sort_by_key(|info| info.since);
+        Ok(found)
+    }
+
+    async fn disconnect(
+        &self,
+        target: Target<'_>,
+        code: u16,
+        reason: &str,
+    ) -> Result<usize, BackendError> {
+        let state = self.state.lock().unwrap();
+        let peers: Vec<&Peer> = match target {
+            Target::Connection(id) => state.peers.get(id).into_iter().collect(),
+            Target::User(user) => (state.users.get(user).into_iter().flatten())
+                .filter_map(|id| state.peers.get(id))
+                .collect(),
+        };
+        for peer in &peers {
+            peer.link.close(code, reason.to_owned());
+        }
+        Ok(peers.len())
     }
 
     fn presence_events(&self) -> Option<PresenceEvents> {

@@ -146,6 +146,22 @@ impl JobQueue for SqliteQueue {
         .await
     }
 
+    async fn release(&self, id: &str, now: u64) -> Result<(), BackendError> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            db.conn
+                .prepare_cached(
+                    "UPDATE jobs SET state = 0, run_at = ?2, lease_until = NULL,
+                         attempt = MAX(attempt - 1, 0)
+                     WHERE id = ?1 AND state = 1",
+                )
+                .and_then(|mut update| update.execute(params![id, now]))
+                .map(drop)
+                .map_err(backend_error)
+        })
+        .await
+    }
+
     async fn bury(&self, id: &str, error: &str, now: u64) -> Result<(), BackendError> {
         let (id, error) = (id.to_owned(), error.to_owned());
         self.call(move |db| {

@@ -98,7 +98,10 @@ try {
     let sent = 0;
     window.sending = setInterval(() => {
       window.ws.send(JSON.stringify({ type: "echo", text: `hi ${sent}` }));
-      if (++sent >= 80) clearInterval(window.sending);
+      if (++sent >= 80) {
+        clearInterval(window.sending);
+        window.sent = true;
+      }
     }, 50);
   });
   await page.waitForFunction(
@@ -115,6 +118,7 @@ try {
       .map((p) => Number(p.split(",")[1]));
     return ys.length >= 2 && Math.min(...ys) < Math.max(...ys);
   });
+  await client.waitForFunction(() => window.sent === true);
   const replies = await client.evaluate(() => window.replies);
 
   // A reload keeps the token: no form, the numbers again.

@@ -1,7 +1,8 @@
 //! Real Chromium, driven by playwright-core: the chat example
 //! (`tests/browser/chat.mjs`), the long-task example
-//! (`tests/browser/tasks.mjs`), and a foreign page trying to use the
-//! visitor's cookie (`tests/browser/origin.mjs`). Needs Node.js, Debian's
+//! (`tests/browser/tasks.mjs`), a foreign page trying to use the
+//! visitor's cookie (`tests/browser/origin.mjs`), and the admin page
+//! (`tests/browser/admin.mjs`). Needs Node.js, Debian's
 //! `chromium` and `npm ci --prefix tests/browser`; `scripts/setup`
 //! installs them.
 
@@ -61,6 +62,29 @@ async fn a_long_task_reports_progress_in_chromium() {
         "browser test failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("tasks browser test: ok"), "{stdout}");
+}
+
+#[tokio::test]
+async fn the_admin_page_shows_live_traffic_in_chromium() {
+    let server = TestServer::start(&app("tests/apps/basic"), |settings| {
+        settings.listen.admin = Some("127.0.0.1:0".parse().unwrap());
+        settings.listen.admin_token = Some("admin-page-token".into());
+    })
+    .await;
+    let admin = format!("http://{}/", server.admin.unwrap());
+    let socket = format!("ws://{}/socket", server.addr);
+    let screenshot =
+        std::env::temp_dir().join(format!("switchboard-admin-{}.png", std::process::id()));
+    let screenshot = screenshot.display().to_string();
+    let args = vec![admin, socket, "admin-page-token".into(), screenshot];
+    let output = node("admin.mjs", args).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("admin browser test: ok"), "{stdout}");
 }
 
 const SECRET: &str = "browser-test-secret";

@@ -2,7 +2,9 @@
 //! (`host/src/server/admin/openapi.json`, served at
 //! `/_switchboard/openapi.json`): `tests/fuzz/admin.sh` runs schemathesis
 //! and its probes against a real server with users online and dead jobs.
-//! Needs `tests/.venv` (scripts/setup).
+//! Needs `tests/.venv` (scripts/setup). The script's ADMIN_FUZZ_* variables
+//! pass through (ADMIN_FUZZ_SEED replays a run; ADMIN_FUZZ_SCHEMA tests a
+//! document other than the served one).
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -84,6 +86,19 @@ async fn schemathesis_finds_no_500_and_no_schema_mismatch() {
         dead.as_array().is_some_and(|list| list.len() >= 2)
     })
     .await;
+    // The payload as the JSON value pushed, not its text (which the
+    // document's "any JSON" cannot tell apart); checked after the fuzzing,
+    // so that both verdicts show.
+    let dead: Value = reqwest::Client::new()
+        .get(format!("http://{admin}/_switchboard/dead"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payload = dead[0]["payload"].clone();
     // Users online for the user routes: ann on two devices, bob and carol.
     let online: Vec<_> = ["ann", "ann", "bob", "carol"]
         .into_iter()
@@ -115,6 +130,11 @@ async fn schemathesis_finds_no_500_and_no_schema_mismatch() {
     drop(pusher);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        payload,
+        json!({"fail_until": 99}),
+        "GET /_switchboard/dead gives a job's payload as pushed; the fuzzer said:\n{stdout}\n{stderr}"
+    );
     assert!(
         output.status.success(),
         "tests/fuzz/admin.sh failed ({}):\n{stdout}\n{stderr}",

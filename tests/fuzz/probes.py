@@ -8,8 +8,9 @@
   `Snapshot` schema of the OpenAPI document;
 - the disconnect body's rules at their edges, which generated data misses:
   codes 999, 1001, 1005, 2000, 2999 and 5000 and a reason of 124 bytes in 62
-  characters get 400 (tried on an online user, so that a 404 cannot hide a
-  missing check), and code 4999 with a reason of exactly 123 bytes in 62
+  characters get 400, and so do a valid body as an array and a body sent as
+  text/plain (tried on an online user, so that a 404 cannot hide a missing
+  check), and code 4999 with a reason of exactly 123 bytes in 62
   characters closes one connection (200). Skipped when no one is online.
 
 The document is $ADMIN_FUZZ_SCHEMA (a URL or a file) when set, else the
@@ -31,19 +32,19 @@ base, token = sys.argv[1].rstrip("/"), sys.argv[2]
 failures = []
 
 
-def request(path, auth=True, body=None):
+def request(path, auth=True, body=None, ctype="application/json"):
     headers = {"Authorization": f"Bearer {token}"} if auth else {}
     data = None
     if body is not None:
-        headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = ctype
         data = json.dumps(body).encode()
     return urllib.request.Request(base + path, headers=headers, data=data)
 
 
-def call(path, body=None):
+def call(path, body=None, ctype="application/json"):
     """Status and parsed JSON body (None when not JSON) of an authorized request."""
     try:
-        with urllib.request.urlopen(request(path, body=body), timeout=10) as response:
+        with urllib.request.urlopen(request(path, body=body, ctype=ctype), timeout=10) as response:
             status, ctype, raw = response.status, response.headers.get("content-type", ""), response.read()
     except urllib.error.HTTPError as err:
         status, ctype, raw = err.code, err.headers.get("content-type", ""), err.read()
@@ -87,6 +88,8 @@ def openapi():
 
 def snapshot_validator():
     doc = openapi()
+    if "Snapshot" not in doc.get("components", {}).get("schemas", {}):
+        raise ValueError("the OpenAPI document has no components.schemas.Snapshot (set ADMIN_FUZZ_SCHEMA?)")
     schema = {"allOf": [{"$ref": "#/components/schemas/Snapshot"}], "components": doc["components"]}
     return jsonschema_rs.Draft4Validator(schema)
 
@@ -133,30 +136,58 @@ def is_error(body):
     return isinstance(body, dict) and list(body) == ["error"] and isinstance(body["error"], str)
 
 
-def close_rules():
+def targets():
+    """The disconnect routes of an online user and of one of their
+    connections, or None when no one is online."""
     status, page, _ = call("/_switchboard/users?limit=1000")
     users = [row.get("user") for row in (page or {}).get("users", [])] if status == 200 else []
     if not users:
-        print("  skip the close code and reason rules: no user is online", flush=True)
-        return
-    user = users[0]
-    status, detail, raw = call(f"/_switchboard/users/{urllib.parse.quote(user, safe='')}")
+        return None
+    user = urllib.parse.quote(users[0], safe="")
+    status, detail, raw = call(f"/_switchboard/users/{user}")
     if not check(f"GET /_switchboard/users/{user} of a user listed online is 200", status == 200,
                  f"status {status}: {raw[:200]!r}"):
+        return None
+    connection = urllib.parse.quote(detail["connections"][0]["id"], safe="")
+    return [f"/_switchboard/users/{user}/disconnect", f"/_switchboard/connections/{connection}/disconnect"]
+
+
+def close_rules():
+    paths = targets()
+    if paths is None:
+        print("  skip the close code and reason rules: no user is online", flush=True)
         return
-    connection = detail["connections"][0]["id"]
-    targets = [f"/_switchboard/users/{urllib.parse.quote(user, safe='')}/disconnect",
-               f"/_switchboard/connections/{urllib.parse.quote(connection, safe='')}/disconnect"]
     refused = [({"code": code}, f"code {code}") for code in (999, 1001, 1005, 2000, 2999, 5000)]
     refused.append(({"reason": "\u00e9" * 62}, "a reason of 124 bytes in 62 characters"))
-    for path in targets:
+    for path in paths:
         for body, what in refused:
             status, answer, raw = call(path, body)
             check(f"POST {path} with {what} is 400 {{\"error\"}}", status == 400 and is_error(answer),
                   f"status {status}: {raw[:200]!r}")
+    # Valid values in the wrong shape: serde's derive takes a struct as an
+    # array too, and a body under another content type must not be ignored.
+    # A server that gets these wrong disconnects, so each probe looks up
+    # someone online again (the test keeps its users reconnecting).
+    shapes = [([4000, "as an array"], "application/json", "the body [4000, \"as an array\"]"),
+              ({"code": 2000}, "text/plain", "{\"code\": 2000} as text/plain")]
+    for n in (0, 1):
+        for body, ctype, what in shapes:
+            time.sleep(0.2)
+            paths = targets()
+            if paths is None:
+                print(f"  skip {what}: no user is online", flush=True)
+                continue
+            status, answer, raw = call(paths[n], body, ctype=ctype)
+            check(f"POST {paths[n]} with {what} is 400 or 415 {{\"error\"}}",
+                  status in (400, 415) and is_error(answer), f"status {status}: {raw[:200]!r}")
+    time.sleep(0.2)
+    paths = targets()
+    if paths is None:
+        print("  skip a reason of exactly 123 bytes: no user is online", flush=True)
+        return
     body = {"code": 4999, "reason": "\u00e9" * 61 + "a"}
-    status, answer, raw = call(targets[1], body)
-    check(f"POST {targets[1]} with code 4999 and a reason of 123 bytes is 200 {{\"disconnected\": 1}}",
+    status, answer, raw = call(paths[1], body)
+    check(f"POST {paths[1]} with code 4999 and a reason of 123 bytes is 200 {{\"disconnected\": 1}}",
           status == 200 and answer == {"disconnected": 1}, f"status {status}: {raw[:200]!r}")
 
 

@@ -164,15 +164,26 @@ async fn users_and_their_connections_can_be_listed_paged_and_disconnected() {
     for connection in connections {
         assert_eq!(connection["node"], json!(node));
         assert!(connection["id"].as_str().unwrap().starts_with(node));
-        assert!(connection["remote"].as_str().unwrap().starts_with("127.0.0.1:"));
+        assert!(
+            connection["remote"]
+                .as_str()
+                .unwrap()
+                .starts_with("127.0.0.1:")
+        );
         assert!(connection["since"].as_f64().unwrap() > 1.7e9);
     }
     let (status, body) = call(get("/_switchboard/users/nobody")).await;
-    assert_eq!((status, body), (404, json!({"error": "user nobody is not online"})));
+    assert_eq!(
+        (status, body),
+        (404, json!({"error": "user nobody is not online"}))
+    );
 
     // One of ann's connections, by id, with a code and reason.
     let first = connections[0]["id"].as_str().unwrap().to_owned();
-    let disconnect = url(&server, &format!("/_switchboard/connections/{first}/disconnect"));
+    let disconnect = url(
+        &server,
+        &format!("/_switchboard/connections/{first}/disconnect"),
+    );
     let body = json!({"code": 4000, "reason": "maintenance"});
     let (status, reply) = call(client.post(&disconnect).bearer_auth(TOKEN).json(&body)).await;
     assert_eq!((status, reply), (200, json!({"disconnected": 1})));
@@ -192,12 +203,16 @@ async fn users_and_their_connections_can_be_listed_paged_and_disconnected() {
         let (status, body) = call(client.post(&bob_disconnect).bearer_auth(TOKEN).json(&bad)).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    bob.expect_round_trip(json!({"action": "send", "message": "still here"})).await;
+    bob.expect_round_trip(json!({"action": "send", "message": "still here"}))
+        .await;
 
     // All of a user's connections, with the defaults.
     let (status, reply) = call(client.post(&bob_disconnect).bearer_auth(TOKEN)).await;
     assert_eq!((status, reply), (200, json!({"disconnected": 1})));
-    assert_eq!(bob.recv_close().await, (1000, "disconnected by an operator".into()));
+    assert_eq!(
+        bob.recv_close().await,
+        (1000, "disconnected by an operator".into())
+    );
     let _ = &mut ann_phone;
 }
 
@@ -217,7 +232,13 @@ async fn the_admin_send_reaches_every_connection_of_each_user() {
     }
     let (status, _) = call(client.post(&send).json(&body)).await;
     assert_eq!(status, 401, "the token is needed");
-    let (status, reply) = call(client.post(&send).bearer_auth(TOKEN).json(&json!({"users": []}))).await;
+    let (status, reply) = call(
+        client
+            .post(&send)
+            .bearer_auth(TOKEN)
+            .json(&json!({"users": []})),
+    )
+    .await;
     assert_eq!(status, 400, "{reply}");
     let too_many: Vec<String> = (0..101).map(|i| format!("u{i}")).collect();
     let body = json!({"users": too_many, "message": "hi"});

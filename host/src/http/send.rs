@@ -16,6 +16,7 @@ use crate::context::Services;
 use crate::metrics::Source;
 use crate::runtime::MAX_RECIPIENTS;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -73,32 +74,27 @@ fn frame(message: Value) -> Result<Outbound, String> {
     }
 }
 
-/// A send's body, or why it was refused.
-pub type SendBody = Result<Json<SendRequest>, axum::extract::rejection::JsonRejection>;
+/// The shape of a send's body, for errors.
+const SEND_SHAPE: &str = "{\"users\": [...], \"message\": ...}";
 
 pub async fn send(
     State(services): State<Arc<Services>>,
     headers: HeaderMap,
-    body: SendBody,
+    body: Bytes,
 ) -> Response {
     if let Some(refused) = refusal(&services, &headers) {
         return refused;
     }
-    deliver(&services, body).await
+    deliver(&services, &headers, &body).await
 }
 
 /// Checks a send's body and sends it: `{"delivered": N}`, or 400 with the
 /// reason. The send API and the admin API both answer with it.
-pub async fn deliver(services: &Services, body: SendBody) -> Response {
-    let Json(request) = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let reason = format!(
-                "expected {{\"users\": [...], \"message\": ...}}: {}",
-                rejection.body_text()
-            );
-            return error(StatusCode::BAD_REQUEST, reason);
-        }
+pub async fn deliver(services: &Services, headers: &HeaderMap, body: &[u8]) -> Response {
+    let request: SendRequest = match super::json_object(headers, body, SEND_SHAPE) {
+        Ok(Some(request)) => request,
+        Ok(None) => return error(StatusCode::BAD_REQUEST, format!("expected {SEND_SHAPE}")),
+        Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
     if request.users.is_empty() {
         return error(StatusCode::BAD_REQUEST, "name at least one user in `users`");

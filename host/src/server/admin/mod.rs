@@ -75,11 +75,23 @@ pub fn router(services: Arc<Services>) -> Router {
             require_token,
         ));
     Router::new()
-        .route("/", get(|| async { Html(PAGE) }))
+        .route("/", get(page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(guarded)
         .with_state(services)
+}
+
+/// The page holds a bearer token: nothing caches it, and no other site
+/// may frame it.
+async fn page() -> Response {
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    (headers, Html(PAGE)).into_response()
 }
 
 /// 200 while serving; 503 from the moment the server starts to stop, so

@@ -72,7 +72,10 @@ pub async fn dead(State(services): State<Arc<Services>>) -> Response {
                 .map(|job| {
                     json!({"id": job.id, "queue": job.queue, "user": job.user,
                            "attempts": job.attempts, "error": job.error,
-                           "diedAt": job.died_at as f64 / 1000.0, "payload": job.payload})
+                           "diedAt": job.died_at as f64 / 1000.0,
+                           // Pushed payloads are JSON text; shown as JSON.
+                           "payload": serde_json::from_str::<Value>(&job.payload)
+                               .unwrap_or(Value::String(job.payload))})
                 })
                 .collect();
             Json(Value::Array(rows)).into_response()

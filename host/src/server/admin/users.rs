@@ -4,11 +4,12 @@
 use super::error;
 use crate::backend::Target;
 use crate::context::Services;
-use crate::http::send::{self, SendBody};
+use crate::http::send;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -111,28 +112,20 @@ impl Disconnect {
 
 /// The close frame of a disconnect's body (an empty body takes the
 /// defaults), or why the body is refused.
-fn close_frame(body: Result<Json<Disconnect>, JsonRejection>) -> Result<(u16, String), String> {
-    let request = match body {
-        Ok(Json(request)) => request,
-        Err(JsonRejection::MissingJsonContentType(_)) => Disconnect::default(),
-        Err(rejection) => {
-            let reason = format!(
-                "expected {{\"code\": 4000, \"reason\": \"...\"}} or no body: {}",
-                rejection.body_text()
-            );
-            return Err(reason);
-        }
-    };
-    request.close_frame()
+fn close_frame(headers: &HeaderMap, body: &[u8]) -> Result<(u16, String), String> {
+    let shape = "{\"code\": 4000, \"reason\": \"...\"} or no body";
+    let request: Option<Disconnect> = crate::http::json_object(headers, body, shape)?;
+    request.unwrap_or_default().close_frame()
 }
 
 /// `POST /_switchboard/users/{user}/disconnect`.
 pub async fn disconnect_user(
     State(services): State<Arc<Services>>,
     Path(user): Path<String>,
-    body: Result<Json<Disconnect>, JsonRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let (code, reason) = match close_frame(body) {
+    let (code, reason) = match close_frame(&headers, &body) {
         Ok(frame) => frame,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
@@ -151,9 +144,10 @@ pub async fn disconnect_user(
 pub async fn disconnect_connection(
     State(services): State<Arc<Services>>,
     Path(id): Path<String>,
-    body: Result<Json<Disconnect>, JsonRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let (code, reason) = match close_frame(body) {
+    let (code, reason) = match close_frame(&headers, &body) {
         Ok(frame) => frame,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
@@ -177,6 +171,10 @@ fn disconnected(closed: usize, target: &str, code: u16) -> Response {
 }
 
 /// `POST /_switchboard/send`: the send API's body and answer.
-pub async fn send(State(services): State<Arc<Services>>, body: SendBody) -> Response {
-    send::deliver(&services, body).await
+pub async fn send(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    send::deliver(&services, &headers, &body).await
 }

@@ -488,3 +488,47 @@ async fn a_swapped_schedule_does_not_run_beside_its_old_version() {
         "the new version ran at {first}, while the old run from {started} was going"
     );
 }
+
+#[tokio::test]
+async fn stopping_releases_a_running_jobs_lease_without_counting_the_attempt() {
+    use switchboard::backend::jobs::{JobQueue, now_ms};
+    use switchboard::backend::local::{SqliteOptions, SqliteQueue};
+    // A data directory that outlives the server.
+    let kept = temp_dir("released");
+    let data = kept.0.clone();
+    let server = TestServer::start(&app("tests/apps/jobs"), |settings| {
+        settings.connections.drain_window = 0.3;
+        settings.jobs.data_dir = Some(data.clone());
+    })
+    .await;
+    let mut ann = server.connect_as("ann").await;
+    let reply = ann
+        .ask(json!({"op": "push", "queue": "notify", "payload": {"sleep_ms": 8000}}))
+        .await;
+    let id = reply["queued"].as_str().unwrap().to_owned();
+    assert_eq!(ann.next_with("started").await["attempt"], json!(1));
+    let stopped = Instant::now();
+    server.shutdown().await.unwrap();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        stopped.elapsed()
+    );
+
+    // Read the file as it was left, without the start-up recovery.
+    let options = SqliteOptions {
+        batch_commits: false,
+        recover: false,
+    };
+    let queue = SqliteQueue::open(&data.join("jobs.db"), options).unwrap();
+    let stats = queue.stats(now_ms()).await.unwrap();
+    let notify = stats.iter().find(|q| q.queue == "notify").unwrap();
+    assert_eq!((notify.ready, notify.running), (1, 0), "{stats:?}");
+    let leased = queue
+        .lease("notify", 1, now_ms(), now_ms() + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(leased[0].id, id);
+    assert_eq!(leased[0].attempt, 1, "the cut-short run did not count");
+}

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use switchboard::Settings;
 
+mod common;
+
 /// An app folder with an empty `socket/`, removed on drop.
 struct Scratch(PathBuf);
 
@@ -295,4 +297,73 @@ fn the_readme_table_lists_every_setting_with_its_default() {
             "README lists --{flag}, which is no setting"
         );
     }
+}
+
+/// A message's log lines, as JSON: the access log line and the spans it
+/// ran in carry the connection and the request id.
+#[tokio::test]
+async fn json_log_lines_carry_the_connection_and_request_id() {
+    use futures_util::SinkExt;
+    use std::io::BufRead;
+    let app = common::echo_app();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-watch",
+        ])
+        .arg(&app)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<serde_json::Value>();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let object = serde_json::from_str(&line)
+                .unwrap_or_else(|err| panic!("not a JSON line ({err}): {line}"));
+            if lines_tx.send(object).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a log line")
+    };
+    let addr = loop {
+        let line = next();
+        if line["fields"]["message"] == "listening" {
+            break line["fields"]["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/socket"))
+        .await
+        .unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::text("hello"))
+        .await
+        .unwrap();
+    let received = loop {
+        let line = next();
+        if line["fields"]["message"] == "message received" {
+            break line;
+        }
+    };
+    child.kill().unwrap();
+    let _ = child.wait();
+    let request = received["fields"]["request"].as_str().unwrap();
+    let connection = received["fields"]["connection"].as_str().unwrap();
+    assert!(request.contains("-r"), "{received}");
+    let spans = received["spans"].as_array().unwrap();
+    let named = |name: &str| spans.iter().find(|span| span["name"] == name).cloned();
+    let call = named("call").unwrap_or_else(|| panic!("no call span: {received}"));
+    assert_eq!(call["request"], serde_json::json!(request), "{received}");
+    let conn = named("connection").unwrap_or_else(|| panic!("no connection span: {received}"));
+    assert_eq!(conn["id"], serde_json::json!(connection), "{received}");
 }

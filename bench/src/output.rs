@@ -134,6 +134,42 @@ fn tables(report: &Report) -> String {
             r.cpu_us_per_msg
         );
     }
+    if let Some(metrics) = &report.metrics {
+        s += "### What counting metrics costs (wasm)\n\n";
+        let _ = writeln!(
+            s,
+            "{}: two servers, one with the default metrics and one with `--no-metrics`, take \
+             turns for {} windows of {:.1} s; medians of server CPU per message.\n",
+            metrics.scenario,
+            metrics.on_us.len(),
+            metrics.window_s
+        );
+        s += "| metrics | server CPU/msg (median) | windows |\n|---|---:|---|\n";
+        let list = |values: &[f64]| {
+            values
+                .iter()
+                .map(|v| format!("{v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "| on | {:.2} µs | {} |",
+            metrics.on_median(),
+            list(&metrics.on_us)
+        );
+        let _ = writeln!(
+            s,
+            "| off | {:.2} µs | {} |",
+            metrics.off_median(),
+            list(&metrics.off_us)
+        );
+        let _ = writeln!(
+            s,
+            "\nOn / off: **{:.3}×** (target ≤ 1.03×).\n",
+            metrics.ratio()
+        );
+    }
     if let Some(first) = report.http.first() {
         s += "### HTTP `api/` hello world, closed loop\n\n";
         let _ = writeln!(

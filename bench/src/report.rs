@@ -68,6 +68,42 @@ pub struct RunawayRow {
     pub baseline_p99_us: f64,
 }
 
+/// Echo on two Switchboard servers, one counting metrics (the default)
+/// and one with `--no-metrics`, taking turns window by window.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsCostRow {
+    pub scenario: String,
+    pub window_s: f64,
+    /// Server CPU per message in each window, µs.
+    pub on_us: Vec<f64>,
+    pub off_us: Vec<f64>,
+}
+
+impl MetricsCostRow {
+    pub fn on_median(&self) -> f64 {
+        median(&self.on_us)
+    }
+
+    pub fn off_median(&self) -> f64 {
+        median(&self.off_us)
+    }
+
+    /// Metrics on / off, on medians.
+    pub fn ratio(&self) -> f64 {
+        self.on_median() / self.off_median()
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HttpRow {
     pub scenario: String,
@@ -115,6 +151,9 @@ pub struct Report {
     /// Older results have no HTTP scenario.
     #[serde(default)]
     pub http: Vec<HttpRow>,
+    /// Older results have no metrics-cost scenario.
+    #[serde(default)]
+    pub metrics: Option<MetricsCostRow>,
     pub checks: Vec<Check>,
     /// What limited this run (for example the open-file limit).
     pub notes: Vec<String>,
@@ -224,6 +263,17 @@ impl Report {
                     });
                 }
             }
+        }
+        if let Some(metrics) = &self.metrics {
+            checks.push(Check {
+                name: format!(
+                    "{}: metrics on / off, server CPU per message",
+                    metrics.scenario
+                ),
+                value: metrics.ratio(),
+                target: "≤ 1.03".into(),
+                met: Some(metrics.ratio() <= 1.03),
+            });
         }
         self.checks = checks;
     }

@@ -4,7 +4,9 @@
 use crate::echo::{self, EchoPlan};
 use crate::fanout::{self, FanoutPlan};
 use crate::http::{self, HttpPlan};
-use crate::report::{EchoRow, FanoutRow, HttpRow, IdleRow, Machine, Report, RunawayRow};
+use crate::report::{
+    EchoRow, FanoutRow, HttpRow, IdleRow, Machine, MetricsCostRow, Report, RunawayRow,
+};
 use crate::servers::{Kind, Programs, WASMTIME_LIMIT_FLAGS};
 use crate::{idle, output, procstat, setup};
 use std::path::PathBuf;
@@ -33,6 +35,8 @@ struct Sizes {
     runaway: (usize, u64),
     /// keep-alive connections, windows per server, window length
     http: (usize, usize, Duration),
+    /// connections, windows per server, window length
+    metrics: (usize, usize, Duration),
     warmup: Duration,
     measure: Duration,
 }
@@ -53,6 +57,7 @@ impl Sizes {
                 idle: vec![50, 100],
                 runaway: (4, 10),
                 http: (4, 2, Duration::from_millis(500)),
+                metrics: (4, 2, Duration::from_millis(500)),
                 warmup: Duration::from_millis(300),
                 measure: Duration::from_secs(1),
             };
@@ -63,10 +68,47 @@ impl Sizes {
             idle: vec![10_000, 50_000],
             runaway: (100, 100),
             http: (32, 7, Duration::from_secs(seconds.div_ceil(2).max(1))),
+            metrics: (100, 9, Duration::from_secs(seconds.div_ceil(2).max(1))),
             warmup: Duration::from_secs(seconds.div_ceil(2).min(3)),
             measure: Duration::from_secs(seconds),
         }
     }
+}
+
+/// What counting metrics costs: echo 20 B on two servers started side
+/// by side, metrics on and `--no-metrics`, taking turns window by window
+/// so that both see the same noise.
+async fn metrics_cost(programs: &Programs, sizes: &Sizes) -> anyhow::Result<MetricsCostRow> {
+    let (connections, windows, window) = sizes.metrics;
+    let scenario = echo_name(connections, 20);
+    eprintln!("-- metrics cost: {scenario}, metrics on and off, {windows} windows each");
+    let on = programs.start(Kind::Wasm, &[])?;
+    let off = programs.start(Kind::Wasm, &["--no-metrics"])?;
+    let mut row = MetricsCostRow {
+        scenario,
+        window_s: window.as_secs_f64(),
+        on_us: Vec::new(),
+        off_us: Vec::new(),
+    };
+    for turn in 0..windows {
+        for (running, column) in [(&on, &mut row.on_us), (&off, &mut row.off_us)] {
+            let plan = EchoPlan {
+                connections,
+                bytes: 20,
+                warmup: Duration::from_millis(500).min(sizes.warmup),
+                measure: window,
+                spin_every: None,
+            };
+            column.push(echo::run(running, plan).await?.cpu_us_per_msg);
+        }
+        eprintln!(
+            "   window {}/{windows}: on {:.2} µs, off {:.2} µs per message",
+            turn + 1,
+            row.on_us[turn],
+            row.off_us[turn]
+        );
+    }
+    Ok(row)
 }
 
 pub fn echo_name(connections: usize, bytes: usize) -> String {
@@ -192,6 +234,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         idle: Vec::new(),
         runaway: None,
         http: Vec::new(),
+        metrics: None,
         checks: Vec::new(),
         notes,
     };
@@ -357,6 +400,9 @@ async fn scenarios(
             baseline_p99_us: baseline.map_or(f64::NAN, |b| b.latency.p99_us),
             result,
         });
+    }
+    if wanted("metrics") && !options.skip.iter().any(|s| s == "wasm") {
+        report.metrics = Some(metrics_cost(programs, sizes).await?);
     }
     let (connections, windows, window) = sizes.http;
     let scenario = http_name(connections);

@@ -128,6 +128,7 @@ pub struct Metrics {
     queue_jobs: Family<Named, Gauge>,
     job_runs: Family<Named, Counter>,
     schedule_runs: Family<Named, Counter>,
+    cluster_send_failures: Counter,
 }
 
 /// A component's call counters, one per outcome, resolved when it loads.
@@ -192,6 +193,7 @@ impl Metrics {
             queue_jobs: Family::default(),
             job_runs: Family::default(),
             schedule_runs: Family::default(),
+            cluster_send_failures: Counter::default(),
         };
         metrics.register();
         metrics
@@ -300,6 +302,11 @@ impl Metrics {
             "schedule_runs",
             "Schedule ticks run, by schedule and outcome (ok, error)",
             self.schedule_runs.clone(),
+        );
+        r.register(
+            "cluster_send_failures",
+            "Cross-node sends that failed because Redis could not be reached",
+            self.cluster_send_failures.clone(),
         );
     }
 
@@ -442,6 +449,12 @@ impl Metrics {
                 ("outcome", outcome.to_owned()),
             ];
             self.schedule_runs.get_or_create(&labels).inc();
+        }
+    }
+
+    pub fn cluster_send_failed(&self) {
+        if self.on {
+            self.cluster_send_failures.inc();
         }
     }
 

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod limits;
 pub mod local;
 pub mod null;
+pub mod redis;
 
 use async_trait::async_trait;
 use axum::extract::ws::Utf8Bytes;
@@ -260,6 +261,14 @@ pub trait Hub: Send + Sync + 'static {
     /// The stream of presence transitions, in order. There is one stream
     /// per hub: the first call takes it, later ones get `None`.
     fn presence_events(&self) -> Option<PresenceEvents>;
+    /// Why the hub cannot do its work now (its backend unreachable), for
+    /// `/healthz`; `None` while it can.
+    fn trouble(&self) -> Option<String> {
+        None
+    }
+    /// Called once as the server stops, after its connections closed: a
+    /// networked hub says this node is gone.
+    async fn retire(&self) {}
 }
 
 /// Raw storage of components' shared state: string values and string

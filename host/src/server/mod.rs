@@ -44,19 +44,28 @@ pub struct Server {
 impl Server {
     /// Loads the app's components and binds the listeners, on the embedded
     /// single-node backends.
+    /// With `cluster.redis` set, the node joins that cluster instead.
     pub async fn bind(app_dir: impl Into<PathBuf>, settings: Settings) -> anyhow::Result<Server> {
-        Self::bind_with(app_dir, settings, Backends::local()).await
+        let node = NodeId::generate();
+        tracing::info!(node = %node, "node started");
+        let metrics = Arc::new(Metrics::new(settings.listen.metrics));
+        let backends = match settings.cluster.options() {
+            Some(options) => Backends::cluster(&options, &node, metrics.clone()).await?,
+            None => Backends::local(),
+        };
+        Self::bind_with(app_dir, settings, backends, node, metrics).await
     }
 
     /// The same, on the given backends.
-    pub async fn bind_with(
+    async fn bind_with(
         app_dir: impl Into<PathBuf>,
         settings: Settings,
         backends: Backends,
+        node: NodeId,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Server> {
         let app_dir = app_dir.into();
         let allowed = AllowedHosts::new(&settings.http.allowed_outbound_hosts)?;
-        let metrics = Arc::new(Metrics::new(settings.listen.metrics));
         let runtime = Runtime::serving(
             settings.limits.clone(),
             settings.cache_dir(),
@@ -110,8 +119,6 @@ impl Server {
             queues.set_names(app.queues.keys().map(String::as_str));
             queues
         });
-        let node = NodeId::generate();
-        tracing::info!(node = %node, "node started");
         let services = Arc::new(Services {
             node,
             runtime,
@@ -234,6 +241,7 @@ impl Server {
         if open > 0 {
             tracing::warn!(open, "connections still open at exit");
         }
+        services.hub.retire().await;
         drop(admin);
         tracing::info!("stopped");
         Ok(())

@@ -214,6 +214,19 @@ sections! {
         batch_commits: bool = true;
     }
 
+    /// Many nodes on one Redis, behaving as one server.
+    ["cluster" Cluster, prefix "cluster_"] {
+        /// Join the cluster on this Redis (`redis://HOST:PORT[/DB]`); unset
+        /// runs a single node with no Redis.
+        redis: Option<String> = None, flag = "cluster";
+        /// The first part of every Redis key and channel name, so that
+        /// clusters can share a Redis.
+        prefix: String = "sb".to_owned(), flag = "cluster-prefix";
+        /// Seconds a node's heartbeat lives: a node silent for longer is
+        /// taken for dead, and its connections are removed.
+        node_ttl: f64 = 10.0;
+    }
+
     /// The server's log, on stdout. `RUST_LOG` picks what is logged.
     ["log" Log, prefix "log_"] {
         /// `text` (for people) or `json` (one object per line, with the
@@ -269,6 +282,7 @@ pub struct Settings {
     pub edge: Edge,
     pub http: Http,
     pub jobs: Jobs,
+    pub cluster: Cluster,
     pub log: Log,
     /// Answer with the benchmark's native handlers instead of calling
     /// components (`--bench-native-handlers`, bench builds only).
@@ -290,6 +304,7 @@ impl Settings {
             Edge::specs(),
             Http::specs(),
             Jobs::specs(),
+            Cluster::specs(),
             Log::specs(),
         ]
         .concat()

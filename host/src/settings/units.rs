@@ -2,7 +2,7 @@
 //! bytes from KiB and MiB, the store's and pushes' limits, the retry
 //! backoff, and the directories left unset.
 
-use super::{CallLimits, Connections, Jobs, Settings, Store};
+use super::{CallLimits, Cluster, Connections, Jobs, Settings, Store};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,6 +21,17 @@ impl Connections {
 
     pub fn shutdown_grace(&self) -> Duration {
         seconds(self.shutdown_grace)
+    }
+}
+
+impl Cluster {
+    /// How this node joins its cluster, if it is in one.
+    pub fn options(&self) -> Option<crate::backend::redis::ClusterOptions> {
+        Some(crate::backend::redis::ClusterOptions {
+            url: self.redis.clone()?,
+            prefix: self.prefix.clone(),
+            node_ttl: seconds(self.node_ttl.max(1.0)),
+        })
     }
 }
 

@@ -1,12 +1,12 @@
 //! The hub of one process: its connections, their users, and delivery to
 //! their queues, under one lock.
 
+use super::index::Index;
 use crate::backend::{
     BackendError, ConnectionId, ConnectionInfo, Hub, Outbound, Peer, PresenceEvent, PresenceEvents,
     Target,
 };
 use async_trait::async_trait;
-use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 
@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 /// `Arc` clone.
 #[derive(Debug)]
 pub struct LocalHub {
-    state: Mutex<State>,
+    index: Mutex<Index>,
     /// Told of every presence transition, while the index is locked, so
     /// their order is the transitions' order.
     presence: mpsc::UnboundedSender<PresenceEvent>,
@@ -24,17 +24,11 @@ pub struct LocalHub {
     events: Mutex<Option<PresenceEvents>>,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    peers: HashMap<ConnectionId, Peer>,
-    users: HashMap<String, HashSet<ConnectionId>>,
-}
-
 impl Default for LocalHub {
     fn default() -> Self {
         let (presence, events) = mpsc::unbounded_channel();
         LocalHub {
-            state: Mutex::default(),
+            index: Mutex::default(),
             presence,
             events: Mutex::new(Some(events)),
         }
@@ -58,31 +52,22 @@ impl LocalHub {
 #[async_trait]
 impl Hub for LocalHub {
     async fn join(&self, peer: Peer) -> Result<(), BackendError> {
-        let mut state = self.state.lock().unwrap();
-        if let Some(user) = &peer.user {
-            let conns = state.users.entry(user.clone()).or_default();
-            if conns.is_empty() {
-                self.announce(user, true);
-            }
-            conns.insert(peer.id.clone());
+        let mut index = self.index.lock().unwrap();
+        let user = peer.user.clone();
+        if index.join(peer)
+            && let Some(user) = &user
+        {
+            self.announce(user, true);
         }
-        state.peers.insert(peer.id.clone(), peer);
         Ok(())
     }
 
     async fn leave(&self, id: &ConnectionId) -> Result<(), BackendError> {
-        let mut state = self.state.lock().unwrap();
-        let Some(peer) = state.peers.remove(id) else {
-            return Ok(());
-        };
-        if let Some(user) = &peer.user
-            && let Some(conns) = state.users.get_mut(user)
+        let mut index = self.index.lock().unwrap();
+        if let Some((peer, true)) = index.leave(id)
+            && let Some(user) = &peer.user
         {
-            conns.remove(id);
-            if conns.is_empty() {
-                state.users.remove(user);
-                self.announce(user, false);
-            }
+            self.announce(user, false);
         }
         Ok(())
     }
@@ -92,11 +77,7 @@ impl Hub for LocalHub {
         id: &ConnectionId,
         message: Outbound,
     ) -> Result<bool, BackendError> {
-        let state = self.state.lock().unwrap();
-        Ok(state
-            .peers
-            .get(id)
-            .is_some_and(|peer| peer.enqueue(message)))
+        Ok(self.index.lock().unwrap().send_to_connection(id, message))
     }
 
     async fn send_to_users(
@@ -104,21 +85,12 @@ impl Hub for LocalHub {
         users: &[String],
         message: Outbound,
     ) -> Result<usize, BackendError> {
-        let state = self.state.lock().unwrap();
-        let mut queued = 0;
-        let mut seen = HashSet::new();
-        for user in users.iter().filter(|u| users.len() == 1 || seen.insert(*u)) {
-            for id in state.users.get(user).into_iter().flatten() {
-                if let Some(peer) = state.peers.get(id) {
-                    queued += usize::from(peer.enqueue(message.clone()));
-                }
-            }
-        }
-        Ok(queued)
+        let index = self.index.lock().unwrap();
+        Ok(index.send_to_users(users, &message))
     }
 
     async fn is_online(&self, user: &str) -> Result<bool, BackendError> {
-        Ok(self.state.lock().unwrap().users.contains_key(user))
+        Ok(self.index.lock().unwrap().has_user(user))
     }
 
     async fn users(
@@ -126,30 +98,11 @@ impl Hub for LocalHub {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, usize)>, BackendError> {
-        let state = self.state.lock().unwrap();
-        let mut page: Vec<(&String, usize)> = state
-            .users
-            .iter()
-            .filter(|(user, _)| after.is_none_or(|after| user.as_str() > after))
-            .map(|(user, conns)| (user, conns.len()))
-            .collect();
-        // Only the page is sorted fully; the rest is partitioned away.
-        if page.len() > limit {
-            page.select_nth_unstable(limit);
-            page.truncate(limit);
-        }
-        page.sort_unstable();
-        Ok(page.into_iter().map(|(u, n)| (u.clone(), n)).collect())
+        Ok(self.index.lock().unwrap().users_page(after, limit))
     }
 
     async fn connections(&self, user: &str) -> Result<Vec<ConnectionInfo>, BackendError> {
-        let state = self.state.lock().unwrap();
-        let ids = state.users.get(user).into_iter().flatten();
-        let mut found: Vec<ConnectionInfo> = ids
-            .filter_map(|id| state.peers.get(id).map(Peer::info))
-            .collect();
-        found.sort_by_key(|info| info.since);
-        Ok(found)
+        Ok(self.index.lock().unwrap().connections(user))
     }
 
     async fn disconnect(
@@ -158,17 +111,7 @@ impl Hub for LocalHub {
         code: u16,
         reason: &str,
     ) -> Result<usize, BackendError> {
-        let state = self.state.lock().unwrap();
-        let peers: Vec<&Peer> = match target {
-            Target::Connection(id) => state.peers.get(id).into_iter().collect(),
-            Target::User(user) => (state.users.get(user).into_iter().flatten())
-                .filter_map(|id| state.peers.get(id))
-                .collect(),
-        };
-        for peer in &peers {
-            peer.link.close(code, reason.to_owned());
-        }
-        Ok(peers.len())
+        Ok(self.index.lock().unwrap().disconnect(target, code, reason))
     }
 
     fn presence_events(&self) -> Option<PresenceEvents> {

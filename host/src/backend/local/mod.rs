@@ -3,9 +3,11 @@
 //! job queue in a SQLite file, so that jobs survive restarts.
 
 mod hub;
+mod index;
 mod sqlite;
 mod store;
 
 pub use hub::LocalHub;
+pub use index::Index;
 pub use sqlite::{SqliteOptions, SqliteQueue};
 pub use store::MemoryStore;

@@ -76,7 +76,7 @@ pub fn router(services: Arc<Services>) -> Router {
         ));
     Router::new()
         .route("/", get(page))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .merge(guarded)
         .with_state(services)
@@ -94,12 +94,25 @@ async fn page() -> Response {
     (headers, Html(PAGE)).into_response()
 }
 
+/// 200 while the node can do its work; 503 with the reason while its
+/// backends cannot (a cluster node that cannot reach Redis, or whose
+/// subscription went silent).
+async fn health(State(services): State<Arc<Services>>) -> Response {
+    match services.hub.trouble() {
+        Some(trouble) => (StatusCode::SERVICE_UNAVAILABLE, trouble).into_response(),
+        None => "ok".into_response(),
+    }
+}
+
 /// 200 while serving; 503 from the moment the server starts to stop, so
-/// that load balancers send no one new.
+/// that load balancers send no one new, and while the node is unhealthy.
 async fn ready(State(services): State<Arc<Services>>) -> Response {
-    match services.is_stopping() {
-        true => (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response(),
-        false => "ready".into_response(),
+    if services.is_stopping() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response();
+    }
+    match services.hub.trouble() {
+        Some(trouble) => (StatusCode::SERVICE_UNAVAILABLE, trouble).into_response(),
+        None => "ready".into_response(),
     }
 }
 

@@ -1,0 +1,61 @@
+//! The names of every Redis key and channel of a cluster, under its
+//! prefix (`--cluster-prefix`, default `sb`). A user's two keys share the
+//! hash tag `{u:USER}`, so the scripts that update both touch one slot,
+//! as Redis Cluster requires.
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `P:{u:USER}:n` | hash | node → the user's connections there |
+//! | `P:{u:USER}:c` | hash | connection id → `SINCE_MS REMOTE` |
+//! | `P:online` | sorted set | users online (score 0: ordered by id) |
+//! | `P:nodes` | set | nodes that have joined |
+//! | `P:node:ID:alive` | string | the node's heartbeat (expires after the TTL) |
+//! | `P:node:ID:users` | set | users with connections on the node |
+//! | `P:node:ID:reaper` | string | who is cleaning up after the node |
+//! | `P:node:ID` | channel | notes for the node |
+
+/// Key names under one prefix.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Keys {
+        Keys {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub fn counts(&self, user: &str) -> String {
+        format!("{}:{{u:{user}}}:n", self.prefix)
+    }
+
+    pub fn conns(&self, user: &str) -> String {
+        format!("{}:{{u:{user}}}:c", self.prefix)
+    }
+
+    pub fn online(&self) -> String {
+        format!("{}:online", self.prefix)
+    }
+
+    pub fn nodes(&self) -> String {
+        format!("{}:nodes", self.prefix)
+    }
+
+    pub fn alive(&self, node: &str) -> String {
+        format!("{}:node:{node}:alive", self.prefix)
+    }
+
+    pub fn node_users(&self, node: &str) -> String {
+        format!("{}:node:{node}:users", self.prefix)
+    }
+
+    pub fn reaper(&self, node: &str) -> String {
+        format!("{}:node:{node}:reaper", self.prefix)
+    }
+
+    pub fn channel(&self, node: &str) -> String {
+        format!("{}:node:{node}", self.prefix)
+    }
+}

@@ -1,0 +1,308 @@
+//! Many nodes on one Redis behaving as one server: `switchboard`
+//! processes on a real `redis-server`, clients spread across them.
+//! Delivery across nodes, presence exactly once, a node killed with
+//! SIGKILL, and Redis restarted under traffic.
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use switchboard_tests::cluster::{Node, Redis};
+use switchboard_tests::{Client, Message, app};
+
+#[test]
+fn child_server() {
+    switchboard_tests::cluster::child_server();
+}
+
+/// `count` nodes of `app_dir` on `redis`, started side by side.
+fn nodes(app_dir: &str, redis: &Redis, count: usize) -> Vec<Node> {
+    let app_dir = app(app_dir);
+    std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..count)
+            .map(|_| scope.spawn(|| Node::in_cluster(&app_dir, redis)))
+            .collect();
+        starting
+            .into_iter()
+            .map(|node| node.join().unwrap())
+            .collect()
+    })
+}
+
+/// Asks `client` whether `user` is online (both test apps answer
+/// `{"action": "online", "user": U}`).
+async fn is_online(client: &mut Client, user: &str) -> bool {
+    let reply = client.ask(json!({"action": "online", "user": user})).await;
+    reply["online"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("is-online({user}): {reply}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_and_send_to_reach_every_connection_on_every_node() {
+    let redis = Redis::start();
+    let nodes = nodes("tests/apps/basic", &redis, 3);
+    assert!(nodes[0].id != nodes[1].id && nodes[1].id != nodes[2].id);
+    let mut ann_laptop = nodes[0].connect_as("ann").await;
+    let mut ann_phone = nodes[1].connect_as("ann").await;
+    let mut bob = nodes[2].connect_as("bob").await;
+    let mut cat = nodes[1].connect_as("cat").await;
+    let mut anon = nodes[0].connect().await;
+    let mut other_anon = nodes[1].connect().await;
+
+    // `send` reaches the user's other device, on another node.
+    let note = json!({"note": "to myself"});
+    ann_laptop
+        .send_json(json!({"action": "send", "message": note}))
+        .await;
+    assert_eq!(ann_laptop.recv_json().await, note);
+    assert_eq!(ann_phone.recv_json().await, note);
+
+    // `send-to` reaches users on all three nodes, once per connection,
+    // however often a user is named.
+    let message = json!({"from": "bob"});
+    let users = json!(["ann", "cat", "bob", "ann"]);
+    bob.send_json(json!({"action": "sendto", "users": users, "message": message}))
+        .await;
+    let got = [bob.recv_json().await, bob.recv_json().await];
+    assert!(got.contains(&message), "{got:?}");
+    assert!(got.contains(&json!({"sendTo": "ok"})), "{got:?}");
+    for client in [&mut ann_laptop, &mut ann_phone, &mut cat] {
+        assert_eq!(client.recv_json().await, message);
+    }
+
+    // `is-online` answers for users anywhere.
+    assert!(is_online(&mut anon, "bob").await);
+    assert!(is_online(&mut anon, "cat").await);
+    assert!(!is_online(&mut anon, "dan").await);
+
+    // A reply to an anonymous connection stays on its connection.
+    anon.send_json(json!({"action": "send", "message": "just me"}))
+        .await;
+    assert_eq!(anon.recv().await, Message::text("\"just me\""));
+
+    // Messages one call sends to one connection arrive in order, across
+    // nodes too.
+    ann_laptop
+        .send_json(json!({"action": "many", "count": 200}))
+        .await;
+    for seq in 0..200 {
+        assert_eq!(ann_phone.recv_json().await, json!({"seq": seq}));
+        assert_eq!(ann_laptop.recv_json().await, json!({"seq": seq}));
+    }
+    for client in [
+        &mut ann_laptop,
+        &mut ann_phone,
+        &mut cat,
+        &mut bob,
+        &mut other_anon,
+    ] {
+        client.expect_silence(Duration::from_millis(300)).await;
+    }
+}
+
+/// The presence events the hooks app reports to "observer", until none
+/// comes for `quiet`.
+async fn observed(observer: &mut Client, quiet: Duration) -> Vec<(String, String)> {
+    observer
+        .drain(quiet)
+        .await
+        .into_iter()
+        .filter_map(|event| {
+            let kind = event["presence"].as_str()?.to_owned();
+            Some((event["user"].as_str()?.to_owned(), kind))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_hooks_fire_once_per_transition_across_nodes() {
+    let redis = Redis::start();
+    let nodes = nodes("tests/apps/hooks", &redis, 3);
+    let mut observer = nodes[0].connect_as("observer").await;
+    let _ = observed(&mut observer, Duration::from_millis(300)).await;
+
+    for round in 0..5 {
+        let user = format!("tabs{round}");
+        // Six tabs open at once, two on each node, then all close at once.
+        let opening = (0..6).map(|i| nodes[i % 3].connect_as(&user));
+        let mut tabs: Vec<Client> = futures_util::future::join_all(opening).await;
+        let events = observed(&mut observer, Duration::from_millis(500)).await;
+        assert_eq!(
+            events,
+            [(user.clone(), "online".to_owned())],
+            "round {round}"
+        );
+        for tab in &mut tabs {
+            tab.ws.close(None).await.unwrap();
+        }
+        drop(tabs);
+        let events = observed(&mut observer, Duration::from_millis(500)).await;
+        assert_eq!(
+            events,
+            [(user.clone(), "offline".to_owned())],
+            "round {round}"
+        );
+    }
+
+    // A tab that moves from node to node, opening the next before closing
+    // the last, never goes offline.
+    let mut tab = nodes[1].connect_as("mover").await;
+    for i in 2..8 {
+        let next = nodes[i % 3].connect_as("mover").await;
+        tab.ws.close(None).await.unwrap();
+        tab = next;
+    }
+    let events = observed(&mut observer, Duration::from_millis(500)).await;
+    assert_eq!(events, [("mover".to_owned(), "online".to_owned())]);
+    drop(tab);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_nodes_users_go_offline_once_within_15_seconds() {
+    let redis = Redis::start();
+    let mut nodes = nodes("tests/apps/hooks", &redis, 3);
+    let mut observer = nodes[0].connect_as("observer").await;
+    let _only_there = nodes[2].connect_as("gone").await;
+    let _both_a = nodes[2].connect_as("stays").await;
+    let mut both_b = nodes[1].connect_as("stays").await;
+    let _ = observed(&mut observer, Duration::from_millis(500)).await;
+
+    nodes[2].kill();
+    let killed = Instant::now();
+    let deadline = killed + Duration::from_secs(15);
+    let offline = loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(remaining, observer.ws.next())
+            .await
+            .expect("on-offline within 15 s of the kill");
+        let Some(Ok(Message::Text(text))) = frame else {
+            continue;
+        };
+        let event: Value = serde_json::from_str(&text).unwrap();
+        if event["presence"] == json!("offline") {
+            break (event, killed.elapsed());
+        }
+    };
+    assert_eq!(offline.0["user"], json!("gone"), "{}", offline.0);
+    println!(
+        "the killed node's user went offline {:?} after the kill",
+        offline.1
+    );
+    // Once, and not for the user who still has a tab on a live node.
+    let later = observed(&mut observer, Duration::from_secs(3)).await;
+    assert!(later.is_empty(), "{later:?}");
+    // (Its welcome, from when "stays" came online.)
+    let _ = both_b.drain(Duration::from_millis(100)).await;
+    assert!(!is_online(&mut both_b, "gone").await);
+    assert!(is_online(&mut both_b, "stays").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_spares_local_traffic_and_cross_node_traffic_resumes() {
+    let mut redis = Redis::start();
+    let nodes = nodes("tests/apps/basic", &redis, 2);
+    let mut ann = nodes[0].connect_as("ann").await;
+    let mut bob = nodes[1].connect_as("bob").await;
+    let to_bob = json!({"action": "sendto", "users": ["bob"], "message": "hi bob"});
+    ann.send_json(to_bob.clone()).await;
+    assert_eq!(bob.recv().await, Message::text("\"hi bob\""));
+    assert_eq!(ann.recv_json().await, json!({"sendTo": "ok"}));
+    // The connection's calls run one at a time: once this one (which
+    // sends nothing) answers, the last has finished with Redis, whose
+    // lookup of the user's other devices runs after the local delivery.
+    ann.send_json(json!({"action": "fail"})).await;
+    assert!(ann.recv_json().await["error"].is_string());
+
+    redis.stop();
+    // Local traffic goes on: replies, errors, and sends to local users.
+    let started = Instant::now();
+    for i in 0..20 {
+        ann.send_json(json!({"action": "send", "message": {"i": i}}))
+            .await;
+        let reply = ann.recv_json().await;
+        // Sending to one's own user also asks Redis for other devices,
+        // so it arrives here and then says the rest may not have.
+        let error = ann.recv_json().await;
+        assert_eq!(reply, json!({"i": i}), "then {error}");
+        assert!(
+            error["error"].as_str().unwrap().contains("Redis"),
+            "{error}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    ann.send_json(json!({"action": "fail"})).await;
+    assert!(ann.recv_json().await["error"].is_string());
+    // Cross-node sends fail with a clear error, and are counted. (The
+    // handler's reply to its own user fails the same way, after it
+    // reached this connection.)
+    ann.send_json(to_bob.clone()).await;
+    let reply = ann.recv_json().await;
+    let error = reply["sendTo"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot reach the cluster's Redis"),
+        "{reply}"
+    );
+    assert!(ann.recv_json().await["error"].is_string());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nodes[0].admin_get("/healthz").await.0 != 503 {
+        assert!(
+            Instant::now() < deadline,
+            "/healthz stayed 200 with Redis down"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    redis.restart();
+    // The nodes re-register: each sees the other's user again, and
+    // delivery across nodes resumes.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        ann.send_json(to_bob.clone()).await;
+        let replies: Vec<Value> = ann.drain(Duration::from_millis(300)).await;
+        let delivered = bob.drain(Duration::from_millis(100)).await;
+        if replies == [json!({"sendTo": "ok"})] && delivered == [json!("hi bob")] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cross-node delivery did not resume: {replies:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(is_online(&mut ann, "bob").await);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nodes[0].admin_get("/healthz").await.0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "/healthz stayed 503 after Redis came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, metrics) = nodes[0].admin_get("/metrics").await;
+    let failures = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("switchboard_cluster_send_failures_total "))
+        .and_then(|value| value.parse::<f64>().ok())
+        .unwrap();
+    assert!(failures >= 21.0, "{failures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_cannot_reach_redis_at_start_says_so() {
+    let port = switchboard_tests::cluster::free_port();
+    let mut settings = switchboard::Settings::for_tests();
+    settings.cluster.redis = Some(format!("redis://127.0.0.1:{port}"));
+    let err = switchboard::Server::bind(app("tests/apps/basic"), settings)
+        .await
+        .err()
+        .expect("no Redis, no node");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains(&format!("redis://127.0.0.1:{port}")),
+        "{text}"
+    );
+}

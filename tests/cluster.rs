@@ -306,3 +306,87 @@ async fn a_node_that_cannot_reach_redis_at_start_says_so() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_is_shared_by_every_node() {
+    let redis = Redis::start();
+    let nodes = nodes("tests/conformance/rust", &redis, 2);
+    let connect = |node: &Node, user: &str| {
+        let url = format!("ws://{}/socket?user={user}", node.addr);
+        async move { switchboard_tests::connect_url(&url).await }
+    };
+    // `on-online` adds each user to the set `online_seen`.
+    let mut ann = connect(&nodes[0], "ann").await;
+    assert_eq!(ann.recv_json().await["presence"], json!("online"));
+    let mut bob = connect(&nodes[1], "bob").await;
+    assert_eq!(bob.recv_json().await["presence"], json!("online"));
+
+    let stored = ann
+        .ask(json!({"op": "store", "key": "greeting", "value": "from node 0"}))
+        .await;
+    assert_eq!(stored, json!({"stored": "from node 0"}));
+    let members = bob
+        .ask(json!({"op": "members", "key": "online_seen"}))
+        .await;
+    assert_eq!(members, json!({"members": ["ann", "bob"]}));
+    // A value is a value on every node: the other node replaces it.
+    let stored = bob
+        .ask(json!({"op": "store", "key": "greeting", "value": "from node 1"}))
+        .await;
+    assert_eq!(stored, json!({"stored": "from node 1"}));
+    let wrong = bob
+        .ask(json!({"op": "store", "key": "online_seen", "value": "x"}))
+        .await;
+    assert!(
+        wrong["error"].as_str().unwrap().contains("holds a set"),
+        "{wrong}"
+    );
+}
+
+/// What every store must do, on the embedded one and on Redis alike: the
+/// sizes the limits count with, the kinds, and the totals.
+async fn store_contract(store: &dyn switchboard::backend::AppStore) {
+    use switchboard::backend::{EntrySize, StoreError, Usage};
+    store.set("a", "xyz").await.unwrap();
+    store.set("a", "wxyz").await.unwrap();
+    assert!(store.set_add("s", "m1").await.unwrap());
+    assert!(!store.set_add("s", "m1").await.unwrap());
+    assert!(store.set_add("s", "m22").await.unwrap());
+    assert_eq!(store.get("a").await.unwrap().as_deref(), Some("wxyz"));
+    assert_eq!(store.get("s").await.unwrap(), None);
+    assert_eq!(store.set_members("s").await.unwrap(), ["m1", "m22"]);
+    assert_eq!(store.set_members("a").await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.set("s", "v").await, Err(StoreError::WrongKind));
+    assert_eq!(store.set_add("a", "m").await, Err(StoreError::WrongKind));
+    let size = |exists, bytes, members| EntrySize {
+        exists,
+        bytes,
+        members,
+    };
+    assert_eq!(store.entry_size("a").await.unwrap(), size(true, 5, 0));
+    assert_eq!(store.entry_size("s").await.unwrap(), size(true, 6, 2));
+    assert_eq!(store.entry_size("none").await.unwrap(), size(false, 0, 0));
+    assert_eq!(store.usage().await.unwrap(), Usage { keys: 2, bytes: 11 });
+    assert!(store.set_remove("s", "m1").await.unwrap());
+    assert!(!store.set_remove("s", "m1").await.unwrap());
+    assert!(store.set_remove("s", "m22").await.unwrap());
+    assert!(store.delete("a").await.unwrap());
+    assert!(!store.delete("a").await.unwrap());
+    assert_eq!(store.usage().await.unwrap(), Usage { keys: 0, bytes: 0 });
+}
+
+#[tokio::test]
+async fn the_redis_store_counts_as_the_embedded_one_does() {
+    store_contract(&switchboard::backend::local::MemoryStore::new()).await;
+    let redis = Redis::start();
+    let options = switchboard::backend::redis::ClusterOptions {
+        url: redis.url(),
+        prefix: "contract".into(),
+        node_ttl: Duration::from_secs(10),
+    };
+    let metrics = std::sync::Arc::new(switchboard::metrics::Metrics::off());
+    let cluster = switchboard::backend::redis::join(&options, "n1", metrics)
+        .await
+        .unwrap();
+    store_contract(cluster.store.as_ref()).await;
+}

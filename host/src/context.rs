@@ -59,17 +59,17 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// A cluster node's backends: the hub on the cluster's Redis. The
-    /// store and the job queue stay this node's own for now.
+    /// A cluster node's backends: the hub and the store on the cluster's
+    /// Redis. The job queue stays this node's own for now.
     pub async fn cluster(
         options: &crate::backend::redis::ClusterOptions,
         node: &NodeId,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Backends> {
-        let hub = crate::backend::redis::join(options, node.as_str(), metrics).await?;
+        let cluster = crate::backend::redis::join(options, node.as_str(), metrics).await?;
         Ok(Backends {
-            hub,
-            store: Arc::new(crate::backend::local::MemoryStore::new()),
+            hub: cluster.hub,
+            store: cluster.store,
             jobs: None,
         })
     }

@@ -248,6 +248,11 @@ pub async fn connect(addr: SocketAddr, headers: &[(&str, &str)]) -> Client {
     connect_to(&format!("ws://{addr}/socket"), headers).await
 }
 
+/// Connects to a WebSocket URL.
+pub async fn connect_url(url: &str) -> Client {
+    connect_to(url, &[]).await
+}
+
 async fn connect_to(url: &str, headers: &[(&str, &str)]) -> Client {
     let mut request = url.into_client_request().unwrap();
     for (name, value) in headers {

@@ -13,6 +13,9 @@
 //! | `P:node:ID:users` | set | users with connections on the node |
 //! | `P:node:ID:reaper` | string | who is cleaning up after the node |
 //! | `P:node:ID` | channel | notes for the node |
+//! | `P:{store}:k:KEY` | string or set | the `store` import's entries |
+//! | `P:{store}:sizes` | hash | each entry's bytes (key, value, members) |
+//! | `P:{store}:usage` | hash | `keys` and `bytes` in all |
 
 /// Key names under one prefix.
 #[derive(Debug, Clone)]
@@ -57,5 +60,17 @@ impl Keys {
 
     pub fn channel(&self, node: &str) -> String {
         format!("{}:node:{node}", self.prefix)
+    }
+
+    pub fn store_entry(&self, key: &str) -> String {
+        format!("{}:{{store}}:k:{key}", self.prefix)
+    }
+
+    pub fn store_sizes(&self) -> String {
+        format!("{}:{{store}}:sizes", self.prefix)
+    }
+
+    pub fn store_usage(&self) -> String {
+        format!("{}:{{store}}:usage", self.prefix)
     }
 }

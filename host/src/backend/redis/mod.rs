@@ -9,9 +9,11 @@ mod hub;
 mod keys;
 mod nodes;
 mod scripts;
+mod store;
 mod wire;
 
 pub use hub::RedisHub;
+pub use store::RedisStore;
 
 use crate::backend::{BackendError, Hub};
 use crate::metrics::Metrics;
@@ -31,13 +33,19 @@ pub struct ClusterOptions {
     pub node_ttl: Duration,
 }
 
+/// A node's backends on the cluster's Redis.
+pub struct Cluster {
+    pub hub: Arc<RedisHub>,
+    pub store: Arc<RedisStore>,
+}
+
 /// Connects this node to the cluster's Redis and joins: fails, naming the
 /// URL, if Redis cannot be reached.
 pub async fn join(
     options: &ClusterOptions,
     node: &str,
     metrics: Arc<Metrics>,
-) -> Result<Arc<RedisHub>, BackendError> {
+) -> Result<Cluster, BackendError> {
     let unreachable = |err: redis::RedisError| {
         BackendError(format!("cannot reach Redis at {}: {err}", options.url))
     };
@@ -55,6 +63,11 @@ pub async fn join(
     .map_err(|_| BackendError(format!("cannot reach Redis at {}: timed out", options.url)))?
     .map_err(unreachable)?;
     let keys = keys::Keys::new(&options.prefix);
+    let store = Arc::new(RedisStore::new(
+        keys.clone(),
+        options.url.clone(),
+        conn.clone(),
+    ));
     let hub = Arc::new(RedisHub::new(
         node.to_owned(),
         keys,
@@ -68,5 +81,5 @@ pub async fn join(
     }
     nodes::spawn(&hub, client, options.node_ttl);
     tracing::info!(url = %options.url, prefix = %options.prefix, "joined the cluster");
-    Ok(hub)
+    Ok(Cluster { hub, store })
 }

@@ -390,3 +390,201 @@ async fn the_redis_store_counts_as_the_embedded_one_does() {
         .unwrap();
     store_contract(cluster.store.as_ref()).await;
 }
+
+/// What every job queue must do, on SQLite and on Redis alike.
+async fn queue_contract(queue: &dyn switchboard::backend::jobs::JobQueue) {
+    use switchboard::backend::jobs::{NewJob, PushError, Pushed, now_ms};
+    let job = |payload: &str, run_at: u64, key: Option<&str>| NewJob {
+        queue: "mail".into(),
+        payload: payload.into(),
+        user: None,
+        run_at,
+        idempotency: key.map(|key| (key.to_owned(), now_ms() + 60_000)),
+        max_depth: 3,
+    };
+    let now = now_ms();
+    let first = queue.push(job("1", now, Some("k"))).await.unwrap();
+    let Pushed::New(id) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(
+        queue.push(job("1 again", now, Some("k"))).await.unwrap(),
+        Pushed::Duplicate(id.clone())
+    );
+    let later = queue.push(job("2", now + 60_000, None)).await.unwrap();
+    queue.push(job("3", now, None)).await.unwrap();
+    assert!(matches!(
+        queue.push(job("4", now, None)).await,
+        Err(PushError::Full { depth: 3, .. })
+    ));
+
+    // Two due now; the delayed one waits.
+    let leased = queue
+        .lease("mail", 10, now_ms(), now_ms() + 60_000)
+        .await
+        .unwrap();
+    let payloads: Vec<&str> = leased.iter().map(|job| job.payload.as_str()).collect();
+    assert_eq!(payloads, ["1", "3"]);
+    assert!(leased.iter().all(|job| job.attempt == 1));
+    assert_eq!(queue.next_due("mail").await.unwrap(), Some(now + 60_000));
+    let stats = queue.stats(now_ms()).await.unwrap();
+    let mail = stats.iter().find(|q| q.queue == "mail").unwrap();
+    assert_eq!(
+        (mail.ready, mail.delayed, mail.running, mail.dead),
+        (0, 1, 2, 0)
+    );
+
+    // A retry is due again at its time, as attempt 2; a release gives the
+    // attempt back.
+    queue.retry(&id, now_ms(), "boom").await.unwrap();
+    let third = &leased[1].id;
+    queue.release(third, now_ms()).await.unwrap();
+    let again = queue
+        .lease("mail", 10, now_ms(), now_ms() + 60_000)
+        .await
+        .unwrap();
+    let attempts: Vec<(&str, u32)> = again
+        .iter()
+        .map(|j| (j.payload.as_str(), j.attempt))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert!(
+        attempts.contains(&("1", 2)) && attempts.contains(&("3", 1)),
+        "{attempts:?}"
+    );
+
+    // The last attempt buries; a dead job is listed, requeued with its
+    // attempts reset, or dropped.
+    queue.bury(&id, "gave up", now_ms()).await.unwrap();
+    let dead = queue.dead(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].id.as_str(), dead[0].error.as_str()),
+        (id.as_str(), "gave up")
+    );
+    assert_eq!(dead[0].payload, "1");
+    assert!(queue.requeue_dead(&id, now_ms()).await.unwrap());
+    assert!(!queue.requeue_dead(&id, now_ms()).await.unwrap());
+    let requeued = queue
+        .lease("mail", 10, now_ms(), now_ms() + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (requeued[0].id.as_str(), requeued[0].attempt),
+        (id.as_str(), 1)
+    );
+    queue.complete(&id).await.unwrap();
+    queue.complete(third).await.unwrap();
+
+    // A lease that runs out makes the job due again, counting an attempt.
+    let _ = later;
+    let short = queue.push(job("5", now_ms(), None)).await.unwrap();
+    let leased = queue
+        .lease("mail", 10, now_ms(), now_ms() + 20)
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // (A queue's leases all last as long: its timeout and a margin.)
+    let reclaimed = queue
+        .lease("mail", 10, now_ms(), now_ms() + 20)
+        .await
+        .unwrap();
+    assert_eq!(reclaimed.len(), 1);
+    assert_eq!(
+        (reclaimed[0].id.as_str(), reclaimed[0].attempt),
+        (short.id(), 2)
+    );
+
+    // A tick is claimed once, and only if later than the last.
+    assert_eq!(queue.last_tick("daily").await.unwrap(), None);
+    assert!(queue.claim_tick("daily", 1000).await.unwrap());
+    assert!(!queue.claim_tick("daily", 1000).await.unwrap());
+    assert!(!queue.claim_tick("daily", 999).await.unwrap());
+    assert!(queue.claim_tick("daily", 2000).await.unwrap());
+    assert_eq!(queue.last_tick("daily").await.unwrap(), Some(2000));
+}
+
+#[tokio::test]
+async fn the_redis_job_queue_behaves_as_the_embedded_one() {
+    use switchboard::backend::local::{SqliteOptions, SqliteQueue};
+    let dir = switchboard_tests::temp_dir("contract-queue");
+    let options = SqliteOptions {
+        batch_commits: true,
+        recover: true,
+    };
+    let sqlite = SqliteQueue::open(&dir.0.join("jobs.db"), options).unwrap();
+    queue_contract(&sqlite).await;
+    let redis = Redis::start();
+    let options = switchboard::backend::redis::ClusterOptions {
+        url: redis.url(),
+        prefix: "contract".into(),
+        node_ttl: Duration::from_secs(10),
+    };
+    let metrics = std::sync::Arc::new(switchboard::metrics::Metrics::off());
+    let cluster = switchboard::backend::redis::join(&options, "n1", metrics)
+        .await
+        .unwrap();
+    queue_contract(cluster.jobs.as_ref()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_run_each_job_once_and_each_tick_on_one_node() {
+    let redis = Redis::start();
+    let nodes = nodes("tests/apps/jobs", &redis, 2);
+    let mut watcher = nodes[0].connect_as("watcher").await;
+    let mut ann = nodes[1].connect_as("ann").await;
+    let mut ids = std::collections::BTreeSet::new();
+    for i in 0..30 {
+        ann.send_json(json!({"op": "push", "queue": "notify", "payload": {"n": i}}))
+            .await;
+    }
+    let mut done = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (done.len() < 30 || ids.len() < 30) && Instant::now() < deadline {
+        let message = ann.recv_json().await;
+        if let Some(id) = message["done"].as_str() {
+            done.push(id.to_owned());
+        }
+        if let Some(id) = message["queued"].as_str() {
+            ids.insert(id.to_owned());
+        }
+    }
+    assert_eq!(ids.len(), 30);
+    let unique: std::collections::BTreeSet<String> = done.iter().cloned().collect();
+    assert_eq!(unique, ids);
+    let extra = ann.drain(Duration::from_millis(500)).await;
+    assert!(
+        extra.iter().all(|m| m.get("done").is_none()),
+        "ran twice: {extra:?}"
+    );
+
+    // Each second's tick, once, whichever node runs it.
+    let mut ticks = Vec::new();
+    let until = Instant::now() + Duration::from_millis(3500);
+    while let Ok(message) = tokio::time::timeout_at(until.into(), watcher.recv_json()).await {
+        ticks.extend(message["tick"].as_u64());
+    }
+    assert!(ticks.len() >= 2, "{ticks:?}");
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(
+        ticks.iter().all(|tick| seen.insert(*tick)),
+        "a tick ran twice: {ticks:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_stopped_with_sigterm_leaves_at_once() {
+    let redis = Redis::start();
+    let mut nodes = nodes("tests/apps/basic", &redis, 2);
+    let mut ann = nodes[0].connect_as("ann").await;
+    let mut bob = nodes[1].connect_as("bob").await;
+    assert!(is_online(&mut ann, "bob").await);
+    nodes[1].signal("TERM");
+    assert_eq!(bob.recv_close().await.0, 1012);
+    let status = nodes[1].wait();
+    assert!(status.success(), "{status:?}");
+    let stopped = Instant::now();
+    assert!(!is_online(&mut ann, "bob").await);
+    assert!(stopped.elapsed() < Duration::from_secs(1));
+}

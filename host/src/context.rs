@@ -59,8 +59,8 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// A cluster node's backends: the hub and the store on the cluster's
-    /// Redis. The job queue stays this node's own for now.
+    /// A cluster node's backends: the hub, the store and the job queue on
+    /// the cluster's Redis.
     pub async fn cluster(
         options: &crate::backend::redis::ClusterOptions,
         node: &NodeId,
@@ -70,7 +70,7 @@ impl Backends {
         Ok(Backends {
             hub: cluster.hub,
             store: cluster.store,
-            jobs: None,
+            jobs: Some(cluster.jobs),
         })
     }
 

@@ -16,6 +16,11 @@
 //! | `P:{store}:k:KEY` | string or set | the `store` import's entries |
 //! | `P:{store}:sizes` | hash | each entry's bytes (key, value, members) |
 //! | `P:{store}:usage` | hash | `keys` and `bytes` in all |
+//! | `P:queues` | set | queues that have had a job |
+//! | `P:{q:QUEUE}:s` | stream | the queue's jobs due now, read by the group `workers` |
+//! | `P:{q:QUEUE}:delayed`, `:dead` | sorted set | jobs waiting for a time, and dead letters, by time |
+//! | `P:{q:QUEUE}:job:ID`, `:seq`, `:idem:KEY` | hash, counter, string | a job; the last id; a push's idempotency key |
+//! | `P:{s:NAME}:last`, `:tick:T` | string | a schedule's last tick, and the lock of each |
 
 /// Key names under one prefix.
 #[derive(Debug, Clone)]
@@ -60,6 +65,22 @@ impl Keys {
 
     pub fn channel(&self, node: &str) -> String {
         format!("{}:node:{node}", self.prefix)
+    }
+
+    pub fn queues(&self) -> String {
+        format!("{}:queues", self.prefix)
+    }
+
+    pub fn queue(&self, queue: &str, suffix: &str) -> String {
+        format!("{}:{{q:{queue}}}:{suffix}", self.prefix)
+    }
+
+    pub fn job(&self, queue: &str, id: &str) -> String {
+        format!("{}:{{q:{queue}}}:job:{id}", self.prefix)
+    }
+
+    pub fn schedule(&self, schedule: &str, suffix: &str) -> String {
+        format!("{}:{{s:{schedule}}}:{suffix}", self.prefix)
     }
 
     pub fn store_entry(&self, key: &str) -> String {

@@ -3,9 +3,11 @@
 //! who is connected where in Redis; `nodes` runs each node's heartbeat,
 //! subscription and reaper; `keys` names every key (see its table);
 //! `wire` encodes what nodes send each other; `scripts` holds the Lua that
-//! makes presence transitions atomic.
+//! makes presence transitions atomic. The store (`store`) and the job
+//! queue (`jobs`, on Streams) are shared by every node.
 
 mod hub;
+mod jobs;
 mod keys;
 mod nodes;
 mod scripts;
@@ -13,6 +15,7 @@ mod store;
 mod wire;
 
 pub use hub::RedisHub;
+pub use jobs::RedisQueue;
 pub use store::RedisStore;
 
 use crate::backend::{BackendError, Hub};
@@ -37,6 +40,7 @@ pub struct ClusterOptions {
 pub struct Cluster {
     pub hub: Arc<RedisHub>,
     pub store: Arc<RedisStore>,
+    pub jobs: Arc<RedisQueue>,
 }
 
 /// Connects this node to the cluster's Redis and joins: fails, naming the
@@ -63,6 +67,12 @@ pub async fn join(
     .map_err(|_| BackendError(format!("cannot reach Redis at {}: timed out", options.url)))?
     .map_err(unreachable)?;
     let keys = keys::Keys::new(&options.prefix);
+    let jobs = Arc::new(RedisQueue::new(
+        keys.clone(),
+        options.url.clone(),
+        node.to_owned(),
+        conn.clone(),
+    ));
     let store = Arc::new(RedisStore::new(
         keys.clone(),
         options.url.clone(),
@@ -81,5 +91,5 @@ pub async fn join(
     }
     nodes::spawn(&hub, client, options.node_ttl);
     tracing::info!(url = %options.url, prefix = %options.prefix, "joined the cluster");
-    Ok(Cluster { hub, store })
+    Ok(Cluster { hub, store, jobs })
 }

@@ -588,3 +588,46 @@ async fn a_node_stopped_with_sigterm_leaves_at_once() {
     assert!(!is_online(&mut ann, "bob").await);
     assert!(stopped.elapsed() < Duration::from_secs(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_and_back_states_its_connections_again() {
+    let redis = Redis::start();
+    let nodes = nodes("tests/apps/hooks", &redis, 2);
+    let mut observer = nodes[0].connect_as("observer").await;
+    let mut away = nodes[1].connect_as("away").await;
+    let _ = observed(&mut observer, Duration::from_millis(500)).await;
+    let _ = away.drain(Duration::from_millis(100)).await;
+
+    // As if node 1 had been cut off past its TTL: its heartbeat is gone.
+    let status = std::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "DEL"])
+        .arg(format!("sb:node:{}:alive", nodes[1].id))
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    // Either node 0 takes it for dead first (on-offline), and node 1,
+    // finding its heartbeat gone, registers its connection again
+    // (on-online); or node 1 notices first and claims its own cleanup, and
+    // nothing changes for anyone.
+    let mut events = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while events.len() < 2 && Instant::now() < deadline {
+        events.extend(observed(&mut observer, Duration::from_millis(500)).await);
+    }
+    let bounce = [
+        ("away".to_owned(), "offline".to_owned()),
+        ("away".to_owned(), "online".to_owned()),
+    ];
+    assert!(events.is_empty() || events == bounce, "{events:?}");
+    println!("events after the heartbeat vanished: {events:?}");
+    let _ = away.drain(Duration::from_millis(100)).await;
+    // Online, as the other node's admin API sees it, and still reached
+    // from there.
+    let (status, body) = nodes[0].admin_get("/_switchboard/users/away").await;
+    assert_eq!(status, 200, "{body}");
+    observer
+        .send_json(json!({"action": "sendto", "users": ["away"], "message": "still here"}))
+        .await;
+    let got = away.drain(Duration::from_millis(500)).await;
+    assert!(got.contains(&json!("still here")), "{got:?}");
+}

@@ -1,12 +1,35 @@
 //! Random schedules of sends, send-tos and disconnects across many users
 //! and connections: each connection receives exactly the messages
 //! addressed to its user, to itself, or to a send-to list naming its
-//! user; nothing else, and nothing lost.
+//! user; nothing else, and nothing lost, in order. On one server, and on
+//! three cluster nodes with each user's tabs spread over them.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use switchboard_tests::{Client, TestServer};
+use switchboard_tests::cluster::{Node, Redis};
+use switchboard_tests::{Client, TestServer, app};
+
+/// Where the connections go: one server, or cluster nodes in turn.
+enum Place<'a> {
+    One(&'a TestServer),
+    Nodes(&'a [Node]),
+}
+
+impl Place<'_> {
+    /// Cross-node delivery lands a moment after the sender's call ends.
+    fn settle(&self) -> std::time::Duration {
+        match self {
+            Place::One(_) => std::time::Duration::ZERO,
+            Place::Nodes(_) => std::time::Duration::from_millis(50),
+        }
+    }
+}
+
+#[test]
+fn child_server() {
+    switchboard_tests::cluster::child_server();
+}
 
 const SCHEDULES: u64 = 100;
 const USERS: usize = 4;
@@ -56,10 +79,12 @@ impl Conn {
     }
 }
 
-async fn open(server: &TestServer, user: Option<&str>) -> Conn {
-    let client = match user {
-        Some(user) => server.connect_as(user).await,
-        None => server.connect().await,
+async fn open(place: &Place<'_>, user: Option<&str>, n: usize) -> Conn {
+    let client = match (place, user) {
+        (Place::One(server), Some(user)) => server.connect_as(user).await,
+        (Place::One(server), None) => server.connect().await,
+        (Place::Nodes(nodes), Some(user)) => nodes[n % nodes.len()].connect_as(user).await,
+        (Place::Nodes(nodes), None) => nodes[n % nodes.len()].connect().await,
     };
     Conn {
         client,
@@ -69,17 +94,20 @@ async fn open(server: &TestServer, user: Option<&str>) -> Conn {
     }
 }
 
-async fn run_schedule(server: &TestServer, seed: u64) {
+async fn run_schedule(place: &Place<'_>, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let users: Vec<String> = (0..USERS).map(|u| format!("s{seed}u{u}")).collect();
     let mut conns = Vec::new();
+    let mut opened = seed as usize;
     for user in &users {
         for _ in 0..TABS {
-            conns.push(open(server, Some(user)).await);
+            opened += 1;
+            conns.push(open(place, Some(user), opened).await);
         }
     }
     for _ in 0..ANONYMOUS {
-        conns.push(open(server, None).await);
+        opened += 1;
+        conns.push(open(place, None, opened).await);
     }
     let mut marker = seed * 1_000;
     for _ in 0..OPS {
@@ -119,13 +147,16 @@ async fn run_schedule(server: &TestServer, seed: u64) {
             _ => {
                 // A tab closes and the same person opens another.
                 let mut gone = conns.swap_remove(from);
+                tokio::time::sleep(place.settle()).await;
                 let got = gone.finish(&format!("close-{marker}")).await;
                 assert_eq!(got, gone.expected, "seed {seed}: a closing tab");
                 drop(gone.client);
-                conns.push(open(server, gone.user.as_deref()).await);
+                opened += 1;
+                conns.push(open(place, gone.user.as_deref(), opened).await);
             }
         }
     }
+    tokio::time::sleep(place.settle()).await;
     for (i, conn) in conns.iter_mut().enumerate() {
         let got = conn.finish(&format!("final-{i}")).await;
         assert_eq!(
@@ -140,6 +171,24 @@ async fn run_schedule(server: &TestServer, seed: u64) {
 async fn random_schedules_deliver_only_and_all_of_what_is_addressed() {
     let server = TestServer::basic().await;
     for seed in 0..SCHEDULES {
-        run_schedule(&server, seed).await;
+        run_schedule(&Place::One(&server), seed).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn across_three_cluster_nodes_too() {
+    let redis = Redis::start();
+    let app_dir = app("tests/apps/basic");
+    let nodes: Vec<Node> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| Node::in_cluster(&app_dir, &redis)))
+            .collect();
+        starting
+            .into_iter()
+            .map(|node| node.join().unwrap())
+            .collect()
+    });
+    for seed in 0..SCHEDULES / 2 {
+        run_schedule(&Place::Nodes(&nodes), seed).await;
     }
 }

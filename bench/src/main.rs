@@ -19,6 +19,7 @@ mod report;
 mod run;
 mod servers;
 mod setup;
+mod socketio;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;

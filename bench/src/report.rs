@@ -296,6 +296,21 @@ impl Report {
             });
         }
         let cluster = |server| self.cluster.iter().find(|row| row.server == server);
+        for row in &self.cluster {
+            // A latency or CPU figure means little if messages went missing.
+            let r = &row.result;
+            let value = r.deliveries as f64 / r.expected.max(1) as f64;
+            checks.push(Check {
+                name: format!(
+                    "{}: {} delivered / expected",
+                    row.scenario,
+                    row.server.name()
+                ),
+                value,
+                target: "= 1".into(),
+                met: Some(r.deliveries == r.expected),
+            });
+        }
         if let Some(wasm) = cluster(Kind::Wasm) {
             let p99 = wasm.result.latency.p99_us;
             checks.push(Check {

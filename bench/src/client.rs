@@ -25,6 +25,16 @@ const CONNECTING: usize = 256;
 /// Opens one connection from source address number `index % SOURCES`,
 /// as `user` (a signed token) or anonymously.
 pub async fn connect(addr: SocketAddr, index: usize, user: Option<&str>) -> anyhow::Result<Ws> {
+    let path = match user {
+        Some(user) => format!("/socket?token={}", token(user)),
+        None => "/socket".to_owned(),
+    };
+    connect_to(addr, index, &path).await
+}
+
+/// Opens one WebSocket to `path` (with its query) from source address
+/// number `index % SOURCES`.
+pub async fn connect_to(addr: SocketAddr, index: usize, path: &str) -> anyhow::Result<Ws> {
     let source = Ipv4Addr::new(127, 0, 0, 1 + (index % SOURCES as usize) as u8);
     let socket = TcpSocket::new_v4()?;
     // Earlier runs leave ports in TIME_WAIT; they may be bound again.
@@ -35,10 +45,7 @@ pub async fn connect(addr: SocketAddr, index: usize, user: Option<&str>) -> anyh
         .await
         .with_context(|| format!("connecting from {source}"))?;
     stream.set_nodelay(true)?;
-    let url = match user {
-        Some(user) => format!("ws://{addr}/socket?token={}", token(user)),
-        None => format!("ws://{addr}/socket"),
-    };
+    let url = format!("ws://{addr}{path}");
     // Small buffers: tens of thousands of these live in one process.
     let config = WebSocketConfig::default()
         .read_buffer_size(16 << 10)
@@ -57,6 +64,41 @@ pub async fn connect_many(
     first: usize,
     user: impl Fn(usize) -> Option<String>,
 ) -> anyhow::Result<Vec<Ws>> {
+    connect_many_with(Protocol::Switchboard, addr, count, first, user).await
+}
+
+/// How a client talks to the server it connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Plain WebSocket frames on `/socket` (Switchboard, Node `ws`, plain).
+    Switchboard,
+    /// Socket.IO 4 over its websocket transport ([`crate::socketio`]).
+    SocketIo,
+}
+
+impl Protocol {
+    /// Opens one connection and, for Socket.IO, completes its handshake.
+    pub async fn connect(
+        self,
+        addr: SocketAddr,
+        index: usize,
+        user: Option<&str>,
+    ) -> anyhow::Result<Ws> {
+        match self {
+            Protocol::Switchboard => connect(addr, index, user).await,
+            Protocol::SocketIo => crate::socketio::connect(addr, index, user).await,
+        }
+    }
+}
+
+/// [`connect_many`] in `protocol`.
+pub async fn connect_many_with(
+    protocol: Protocol,
+    addr: SocketAddr,
+    count: usize,
+    first: usize,
+    user: impl Fn(usize) -> Option<String>,
+) -> anyhow::Result<Vec<Ws>> {
     let gate = Arc::new(Semaphore::new(CONNECTING));
     let mut tasks = Vec::with_capacity(count);
     for i in first..first + count {
@@ -64,7 +106,7 @@ pub async fn connect_many(
         let user = user(i);
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire().await?;
-            connect(addr, i, user.as_deref()).await
+            protocol.connect(addr, i, user.as_deref()).await
         }));
     }
     let started = Instant::now();

@@ -8,6 +8,7 @@
 //! ```
 
 mod client;
+mod cluster;
 mod echo;
 mod fanout;
 mod http;
@@ -19,6 +20,7 @@ mod report;
 mod run;
 mod servers;
 mod setup;
+mod socketio;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -42,7 +44,8 @@ struct Cli {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Use this switchboard binary instead of building one (it must have
-    /// the bench-native feature); for before/after comparisons.
+    /// the bench-native feature for the native server; the cluster
+    /// scenario needs `serve --cluster`); for before/after comparisons.
     #[arg(long)]
     switchboard: Option<PathBuf>,
     /// Extra `switchboard serve` flags for the wasm and native servers
@@ -55,10 +58,10 @@ struct Cli {
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Only run the scenarios whose names contain one of these words
-    /// (echo, fanout, idle, runaway, http).
+    /// (echo, fanout, idle, runaway, metrics, cluster, http).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Skip these servers (wasm, native, node, plain, wasmtime,
+    /// Skip these servers (wasm, native, node, plain, socketio, wasmtime,
     /// wasmtime-limits).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,

@@ -1,7 +1,7 @@
 //! The run's results as a terminal table, BENCHMARKS.md, an SVG chart of
 //! latency percentiles, and JSON.
 
-use crate::report::{Check, Report};
+use crate::report::{Check, OnOffRow, Report};
 use crate::servers::Kind;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -136,38 +136,67 @@ fn tables(report: &Report) -> String {
     }
     if let Some(metrics) = &report.metrics {
         s += "### What counting metrics costs (wasm)\n\n";
-        let _ = writeln!(
-            s,
-            "{}: two servers, one with the default metrics and one with `--no-metrics`, take \
-             turns for {} windows of {:.1} s; medians of server CPU per message.\n",
-            metrics.scenario,
-            metrics.on_us.len(),
-            metrics.window_s
-        );
-        s += "| metrics | server CPU/msg (median) | windows |\n|---|---:|---|\n";
-        let list = |values: &[f64]| {
-            values
-                .iter()
-                .map(|v| format!("{v:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let _ = writeln!(
-            s,
-            "| on | {:.2} µs | {} |",
-            metrics.on_median(),
-            list(&metrics.on_us)
-        );
-        let _ = writeln!(
-            s,
-            "| off | {:.2} µs | {} |",
-            metrics.off_median(),
-            list(&metrics.off_us)
+        s += &on_off(
+            metrics,
+            "one with the default metrics and one with `--no-metrics`",
         );
         let _ = writeln!(
             s,
             "\nOn / off: **{:.3}×** (target ≤ 1.03×).\n",
             metrics.ratio()
+        );
+    }
+    if let Some(first) = report.cluster.first() {
+        let _ = writeln!(s, "### Cross-node fan-out, {} nodes\n", first.nodes);
+        let _ = writeln!(
+            s,
+            "{} connections (users u0…u{}, user ui on node i mod {n}) over {n} server processes \
+             of one kind sharing one Redis; one sender on node 0 sends {} fan-outs per second, \
+             each naming {} users spread over every node. Latency is send to receipt at every \
+             recipient. Server CPU is the {n} processes' user + system time summed, per \
+             delivered message; Redis' CPU is counted apart. Redis commands per fan-out are \
+             `INFO stats` total_commands_processed over the window.\n",
+            first.connections,
+            first.connections.saturating_sub(1),
+            first.rate,
+            first.recipients,
+            n = first.nodes,
+        );
+        s += "| server | delivered | p50 | p99 | server CPU/delivery | node CPU | Redis CPU/delivery | Redis commands/fan-out |\n";
+        s += "|---|---:|---:|---:|---:|---|---:|---:|\n";
+        for row in &report.cluster {
+            let r = &row.result;
+            let nodes: Vec<String> = r
+                .node_cpu
+                .iter()
+                .map(|cpu| format!("{:.0}%", cpu * 100.0))
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {}/{} | {} | {} | {:.1} µs | {} | {:.1} µs | {:.2} |",
+                row.server.name(),
+                r.deliveries,
+                r.expected,
+                us(r.latency.p50_us),
+                us(r.latency.p99_us),
+                r.cpu_us_per_delivery,
+                nodes.join(", "),
+                r.redis_cpu_us_per_delivery,
+                r.redis_commands_per_fanout
+            );
+        }
+        s += "\n";
+    }
+    if let Some(cost) = &report.cluster_cost {
+        s += "### What cluster mode costs (wasm)\n\n";
+        s += &on_off(
+            cost,
+            "one with `--cluster` (the run's Redis) and one without",
+        );
+        let _ = writeln!(
+            s,
+            "\nWith / without `--cluster`: **{:.3}×** (target ≤ 1.1×).\n",
+            cost.ratio()
         );
     }
     if let Some(first) = report.http.first() {
@@ -224,6 +253,40 @@ fn tables(report: &Report) -> String {
     s
 }
 
+/// Two servers taking turns with a feature on and off: the medians table.
+fn on_off(row: &OnOffRow, servers: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: two servers, {servers}, take turns for {} windows of {:.1} s; medians of server \
+         CPU per message.\n",
+        row.scenario,
+        row.on_us.len(),
+        row.window_s
+    );
+    s += "| feature | server CPU/msg (median) | windows |\n|---|---:|---|\n";
+    let list = |values: &[f64]| {
+        values
+            .iter()
+            .map(|v| format!("{v:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        s,
+        "| on | {:.2} µs | {} |",
+        row.on_median(),
+        list(&row.on_us)
+    );
+    let _ = writeln!(
+        s,
+        "| off | {:.2} µs | {} |",
+        row.off_median(),
+        list(&row.off_us)
+    );
+    s
+}
+
 fn markdown(report: &Report, chart: &str) -> String {
     let m = &report.machine;
     let mut s = String::from("# Benchmarks\n\n");
@@ -260,6 +323,13 @@ fn markdown(report: &Report, chart: &str) -> String {
           on it, because on two cores the load generator can be the bottleneck.\n\n",
         crate::servers::SERVER_LOG
     );
+    if !report.cluster.is_empty() {
+        s += "Cluster: **wasm** is `switchboard serve bench/app --cluster redis://…` (flags as \
+              above), several processes on one Redis; **socketio** is `bench/node/socketio.js`, \
+              Socket.IO 4 with `@socket.io/redis-adapter` on the same Redis, clients on the \
+              websocket transport only. Both check the same HS256 token per connection. All \
+              server processes and Redis are pinned to the server core.\n\n";
+    }
     if !report.http.is_empty() {
         let _ = write!(
             s,
@@ -316,6 +386,14 @@ fn chart(report: &Report) -> String {
         );
     }
     for row in &report.fanout {
+        add(
+            &row.scenario,
+            row.server,
+            row.result.latency.p50_us,
+            row.result.latency.p99_us,
+        );
+    }
+    for row in &report.cluster {
         add(
             &row.scenario,
             row.server,
@@ -384,10 +462,11 @@ fn chart(report: &Report) -> String {
             );
         }
     }
-    for (i, kind) in [Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain]
-        .iter()
-        .enumerate()
-    {
+    let mut legend = vec![Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain];
+    if !report.cluster.is_empty() {
+        legend.push(Kind::SocketIo);
+    }
+    for (i, kind) in legend.iter().enumerate() {
         let x = left + i as f64 * 110.0;
         let _ = writeln!(
             svg,
@@ -409,6 +488,7 @@ fn color(kind: Kind) -> &'static str {
         Kind::Wasm => "#6a4c93",
         Kind::Native => "#1982c4",
         Kind::Node => "#8ac926",
+        Kind::SocketIo => "#2a9d8f",
         Kind::Plain => "#ff924c",
         Kind::Wasmtime => "#ffca3a",
         Kind::WasmtimeLimits => "#c9a227",

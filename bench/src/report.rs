@@ -1,5 +1,6 @@
 //! Everything a run measured, and its ratios against the targets.
 
+use crate::cluster::ClusterResult;
 use crate::echo::EchoResult;
 use crate::fanout::FanoutResult;
 use crate::http::HttpResult;
@@ -68,10 +69,11 @@ pub struct RunawayRow {
     pub baseline_p99_us: f64,
 }
 
-/// Echo on two Switchboard servers, one counting metrics (the default)
-/// and one with `--no-metrics`, taking turns window by window.
+/// Echo on two Switchboard servers taking turns window by window, one
+/// with a feature on and one with it off: counting metrics (the default,
+/// against `--no-metrics`), or cluster mode (`--cluster`, against none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MetricsCostRow {
+pub struct OnOffRow {
     pub scenario: String,
     pub window_s: f64,
     /// Server CPU per message in each window, µs.
@@ -79,7 +81,7 @@ pub struct MetricsCostRow {
     pub off_us: Vec<f64>,
 }
 
-impl MetricsCostRow {
+impl OnOffRow {
     pub fn on_median(&self) -> f64 {
         median(&self.on_us)
     }
@@ -88,7 +90,7 @@ impl MetricsCostRow {
         median(&self.off_us)
     }
 
-    /// Metrics on / off, on medians.
+    /// On / off, on medians.
     pub fn ratio(&self) -> f64 {
         self.on_median() / self.off_median()
     }
@@ -114,6 +116,18 @@ pub struct HttpRow {
     /// Flags added to the server's defaults.
     pub flags: Vec<String>,
     pub result: HttpResult,
+}
+
+/// Cross-node fan-out on several processes of one kind sharing a Redis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClusterRow {
+    pub scenario: String,
+    pub server: Kind,
+    pub nodes: usize,
+    pub connections: usize,
+    pub recipients: usize,
+    pub rate: u32,
+    pub result: ClusterResult,
 }
 
 /// A measured ratio or figure and its target.
@@ -153,7 +167,13 @@ pub struct Report {
     pub http: Vec<HttpRow>,
     /// Older results have no metrics-cost scenario.
     #[serde(default)]
-    pub metrics: Option<MetricsCostRow>,
+    pub metrics: Option<OnOffRow>,
+    /// Older results have no cluster scenario.
+    #[serde(default)]
+    pub cluster: Vec<ClusterRow>,
+    /// Echo with `--cluster` on and off.
+    #[serde(default)]
+    pub cluster_cost: Option<OnOffRow>,
     pub checks: Vec<Check>,
     /// What limited this run (for example the open-file limit).
     pub notes: Vec<String>,
@@ -273,6 +293,54 @@ impl Report {
                 value: metrics.ratio(),
                 target: "≤ 1.03".into(),
                 met: Some(metrics.ratio() <= 1.03),
+            });
+        }
+        let cluster = |server| self.cluster.iter().find(|row| row.server == server);
+        for row in &self.cluster {
+            // A latency or CPU figure means little if messages went missing.
+            let r = &row.result;
+            let value = r.deliveries as f64 / r.expected.max(1) as f64;
+            checks.push(Check {
+                name: format!(
+                    "{}: {} delivered / expected",
+                    row.scenario,
+                    row.server.name()
+                ),
+                value,
+                target: "= 1".into(),
+                met: Some(r.deliveries == r.expected),
+            });
+        }
+        if let Some(wasm) = cluster(Kind::Wasm) {
+            let p99 = wasm.result.latency.p99_us;
+            checks.push(Check {
+                name: format!("{}: wasm p99 µs", wasm.scenario),
+                value: p99,
+                target: "≤ 10000".into(),
+                met: Some(p99 <= 10_000.0),
+            });
+            if let Some(socketio) = cluster(Kind::SocketIo) {
+                let value = wasm.result.cpu_us_per_delivery / socketio.result.cpu_us_per_delivery;
+                checks.push(Check {
+                    name: format!(
+                        "{}: server CPU per delivery wasm/socketio (3 nodes summed)",
+                        wasm.scenario
+                    ),
+                    value,
+                    target: "≤ 0.5".into(),
+                    met: Some(value <= 0.5),
+                });
+            }
+        }
+        if let Some(cost) = &self.cluster_cost {
+            checks.push(Check {
+                name: format!(
+                    "{}: --cluster on / off, server CPU per message",
+                    cost.scenario
+                ),
+                value: cost.ratio(),
+                target: "≤ 1.1".into(),
+                met: Some(cost.ratio() <= 1.1),
             });
         }
         self.checks = checks;

@@ -1,13 +1,14 @@
 //! The order of a run: build, place processes on cores, run every
 //! scenario against every server, and write the results.
 
+use crate::cluster::{self, ClusterPlan};
 use crate::echo::{self, EchoPlan};
-use crate::fanout::{self, FanoutPlan};
+use crate::fanout::{self, FanoutPlan, Pacing};
 use crate::http::{self, HttpPlan};
 use crate::report::{
-    EchoRow, FanoutRow, HttpRow, IdleRow, Machine, MetricsCostRow, Report, RunawayRow,
+    ClusterRow, EchoRow, FanoutRow, HttpRow, IdleRow, Machine, OnOffRow, Report, RunawayRow,
 };
-use crate::servers::{Kind, Programs, WASMTIME_LIMIT_FLAGS};
+use crate::servers::{Kind, Programs, Redis, Running, WASMTIME_LIMIT_FLAGS};
 use crate::{idle, output, procstat, setup};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,8 +36,11 @@ struct Sizes {
     runaway: (usize, u64),
     /// keep-alive connections, windows per server, window length
     http: (usize, usize, Duration),
-    /// connections, windows per server, window length
+    /// connections, windows per server, window length (also the cost of
+    /// cluster mode)
     metrics: (usize, usize, Duration),
+    /// (connections, recipients, fan-outs per second) over [`CLUSTER_NODES`]
+    cluster: (usize, usize, u32),
     warmup: Duration,
     measure: Duration,
 }
@@ -58,6 +62,7 @@ impl Sizes {
                 runaway: (4, 10),
                 http: (4, 2, Duration::from_millis(500)),
                 metrics: (4, 2, Duration::from_millis(500)),
+                cluster: (60, 10, 20),
                 warmup: Duration::from_millis(300),
                 measure: Duration::from_secs(1),
             };
@@ -69,22 +74,32 @@ impl Sizes {
             runaway: (100, 100),
             http: (32, 7, Duration::from_secs(seconds.div_ceil(2).max(1))),
             metrics: (100, 9, Duration::from_secs(seconds.div_ceil(2).max(1))),
+            cluster: (3_000, 100, 100),
             warmup: Duration::from_secs(seconds.div_ceil(2).min(3)),
             measure: Duration::from_secs(seconds),
         }
     }
 }
 
-/// What counting metrics costs: echo 20 B on two servers started side
-/// by side, metrics on and `--no-metrics`, taking turns window by window
-/// so that both see the same noise.
-async fn metrics_cost(programs: &Programs, sizes: &Sizes) -> anyhow::Result<MetricsCostRow> {
+/// Server processes in the cross-node fan-out.
+pub const CLUSTER_NODES: usize = 3;
+
+/// What a feature costs: echo 20 B on two Switchboard servers started
+/// side by side, one with `on` flags and one with `off` flags, taking
+/// turns window by window so that both see the same noise.
+async fn on_off(
+    programs: &Programs,
+    sizes: &Sizes,
+    feature: &str,
+    on_flags: &[&str],
+    off_flags: &[&str],
+) -> anyhow::Result<OnOffRow> {
     let (connections, windows, window) = sizes.metrics;
     let scenario = echo_name(connections, 20);
-    eprintln!("-- metrics cost: {scenario}, metrics on and off, {windows} windows each");
-    let on = programs.start(Kind::Wasm, &[])?;
-    let off = programs.start(Kind::Wasm, &["--no-metrics"])?;
-    let mut row = MetricsCostRow {
+    eprintln!("-- {feature} cost: {scenario}, on and off, {windows} windows each");
+    let on = programs.start(Kind::Wasm, on_flags)?;
+    let off = programs.start(Kind::Wasm, off_flags)?;
+    let mut row = OnOffRow {
         scenario,
         window_s: window.as_secs_f64(),
         on_us: Vec::new(),
@@ -102,13 +117,93 @@ async fn metrics_cost(programs: &Programs, sizes: &Sizes) -> anyhow::Result<Metr
             column.push(echo::run(running, plan).await?.cpu_us_per_msg);
         }
         eprintln!(
-            "   window {}/{windows}: on {:.2} µs, off {:.2} µs per message",
+            "   window {}/{windows}: {feature} on {:.2} µs, off {:.2} µs per message",
             turn + 1,
             row.on_us[turn],
             row.off_us[turn]
         );
     }
     Ok(row)
+}
+
+/// The cross-node fan-out on each cluster kind, then the cost of cluster
+/// mode, all on one Redis of the run's own.
+async fn cluster_scenarios(
+    programs: &Programs,
+    kinds: &[Kind],
+    sizes: &Sizes,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let mut kinds = kinds.to_vec();
+    if kinds.contains(&Kind::Wasm) && !setup::serve_has_flag(&programs.switchboard, "--cluster") {
+        let note = format!(
+            "{} has no `serve --cluster` flag, so the Switchboard half of the cross-node \
+             fan-out and the cost of cluster mode were skipped.",
+            programs.switchboard.display()
+        );
+        eprintln!("== {note}");
+        report.notes.push(note);
+        kinds.retain(|k| *k != Kind::Wasm);
+    }
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let redis = Redis::start(&programs.log_dir, programs.server_core)?;
+    eprintln!(
+        "== redis-server on port {} (pid {}), pinned like the servers",
+        redis.port, redis.pid
+    );
+    let (connections, recipients, rate) = sizes.cluster;
+    let scenario = cluster_name(connections, recipients);
+    for &kind in &kinds {
+        eprintln!("-- {scenario}: {CLUSTER_NODES} × {}", kind.name());
+        // Nothing left over from the kind before.
+        redis.cli(&["FLUSHALL"])?;
+        let url = redis.url();
+        let extra: Vec<&str> = match kind {
+            Kind::SocketIo => vec![&url],
+            _ => vec!["--cluster", &url],
+        };
+        let nodes = (0..CLUSTER_NODES)
+            .map(|_| programs.start(kind, &extra))
+            .collect::<anyhow::Result<Vec<Running>>>()?;
+        let plan = ClusterPlan {
+            connections,
+            recipients,
+            pacing: Pacing {
+                rate,
+                warmup: sizes.warmup,
+                measure: sizes.measure,
+            },
+        };
+        let result = cluster::run(&nodes, &redis, plan).await?;
+        eprintln!(
+            "      p50 {:.0} µs, p99 {:.0} µs, {}/{} delivered, {:.1} µs CPU per delivery, \
+             {:.2} Redis commands per fan-out",
+            result.latency.p50_us,
+            result.latency.p99_us,
+            result.deliveries,
+            result.expected,
+            result.cpu_us_per_delivery,
+            result.redis_commands_per_fanout
+        );
+        report.cluster.push(ClusterRow {
+            scenario: scenario.clone(),
+            server: kind,
+            nodes: CLUSTER_NODES,
+            connections,
+            recipients,
+            rate,
+            result,
+        });
+    }
+    if kinds.contains(&Kind::Wasm) {
+        redis.cli(&["FLUSHALL"])?;
+        let url = redis.url();
+        let row = on_off(programs, sizes, "cluster mode", &["--cluster", &url], &[]).await?;
+        report.cluster_cost = Some(row);
+    }
+    Ok(())
 }
 
 pub fn echo_name(connections: usize, bytes: usize) -> String {
@@ -120,6 +215,10 @@ pub fn echo_name(connections: usize, bytes: usize) -> String {
 
 pub fn http_name(connections: usize) -> String {
     format!("http api/hello × {connections} keep-alive")
+}
+
+pub fn cluster_name(connections: usize, recipients: usize) -> String {
+    format!("fan-out to {recipients} at {connections} connections on {CLUSTER_NODES} nodes")
 }
 
 pub fn fanout_name(connections: usize, recipients: usize) -> String {
@@ -235,6 +334,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         runaway: None,
         http: Vec::new(),
         metrics: None,
+        cluster: Vec::new(),
+        cluster_cost: None,
         checks: Vec::new(),
         notes,
     };
@@ -313,7 +414,7 @@ async fn scenarios(
             .iter()
             .copied()
             .filter(|k| !options.skip.iter().any(|s| s == k.name()))
-            .filter(|k| *k != Kind::Node || programs.node_dir.is_some())
+            .filter(|k| !matches!(k, Kind::Node | Kind::SocketIo) || programs.node_dir.is_some())
             .filter(|k| {
                 !matches!(k, Kind::Wasmtime | Kind::WasmtimeLimits) || programs.wasmtime.is_some()
             })
@@ -402,7 +503,11 @@ async fn scenarios(
         });
     }
     if wanted("metrics") && !options.skip.iter().any(|s| s == "wasm") {
-        report.metrics = Some(metrics_cost(programs, sizes).await?);
+        report.metrics = Some(on_off(programs, sizes, "metrics", &[], &["--no-metrics"]).await?);
+    }
+    if wanted("cluster") {
+        let kinds = servers(&[Kind::Wasm, Kind::SocketIo]);
+        cluster_scenarios(programs, &kinds, sizes, report).await?;
     }
     let (connections, windows, window) = sizes.http;
     let scenario = http_name(connections);

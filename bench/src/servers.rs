@@ -29,6 +29,10 @@ pub enum Kind {
     Native,
     /// Node with the `ws` package (bench/node).
     Node,
+    /// A Socket.IO 4 cluster node on `@socket.io/redis-adapter`
+    /// (bench/node/socketio.js), for the cross-node fan-out.
+    #[serde(rename = "socketio")]
+    SocketIo,
     /// A bare tokio-tungstenite echo loop with default settings.
     Plain,
     /// `wasmtime serve` running the bench app's `api/hello.wasm`, with its
@@ -51,6 +55,7 @@ impl Kind {
             Kind::Wasm => "wasm",
             Kind::Native => "native",
             Kind::Node => "node",
+            Kind::SocketIo => "socketio",
             Kind::Plain => "plain",
             Kind::Wasmtime => "wasmtime",
             Kind::WasmtimeLimits => "wasmtime-limits",
@@ -87,8 +92,9 @@ pub struct Running {
 }
 
 impl Programs {
-    /// Starts a server of `kind` with extra `switchboard serve` flags, and
-    /// waits until it accepts connections.
+    /// Starts a server of `kind` with extra `switchboard serve` flags (for
+    /// [`Kind::SocketIo`], the Redis URL), and waits until it accepts
+    /// connections.
     pub fn start(&self, kind: Kind, extra: &[&str]) -> anyhow::Result<Running> {
         let addr = free_port()?;
         let listen = addr.to_string();
@@ -122,6 +128,19 @@ impl Programs {
                     .arg(JWT_SECRET);
                 command
             }
+            Kind::SocketIo => {
+                let dir = self.node_dir.as_ref().context("node is not available")?;
+                let redis = extra
+                    .first()
+                    .context("a Socket.IO node needs a Redis URL")?;
+                let mut command = Command::new("node");
+                command
+                    .arg(dir.join("socketio.js"))
+                    .arg(addr.port().to_string())
+                    .arg(redis)
+                    .arg(JWT_SECRET);
+                command
+            }
             Kind::Plain => {
                 let mut command = Command::new(&self.bench);
                 command.args(["plain-echo", "--listen", &listen]);
@@ -143,7 +162,12 @@ impl Programs {
                 command
             }
         };
-        let log = std::fs::File::create(self.log_dir.join(format!("{}.log", kind.name())))?;
+        // Named by port too: a cluster runs several servers of a kind.
+        let log = std::fs::File::create(self.log_dir.join(format!(
+            "{}-{}.log",
+            kind.name(),
+            addr.port()
+        )))?;
         command
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -211,7 +235,109 @@ impl Drop for Running {
 }
 
 /// A loopback address with a port nothing listens on right now.
-fn free_port() -> anyhow::Result<SocketAddr> {
+pub fn free_port() -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?)
+}
+
+/// A `redis-server` of the run's own, on a free port with a scratch
+/// directory and no persistence, pinned like the servers; stopped (and
+/// its directory removed) on drop.
+pub struct Redis {
+    pub port: u16,
+    pub pid: u32,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Redis {
+    pub fn start(log_dir: &std::path::Path, core: Option<usize>) -> anyhow::Result<Redis> {
+        let port = free_port()?.port();
+        let dir = log_dir.join(format!("redis-{port}"));
+        std::fs::create_dir_all(&dir)?;
+        let log = std::fs::File::create(log_dir.join(format!("redis-{port}.log")))?;
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if let Some(core) = core {
+            // SAFETY: between fork and exec only the affinity syscall runs.
+            unsafe {
+                command.pre_exec(move || procstat::pin_to_core(core));
+            }
+        }
+        let child = command
+            .spawn()
+            .context("starting redis-server (Debian package redis-server)")?;
+        let mut redis = Redis {
+            port,
+            pid: child.id(),
+            dir,
+            child,
+        };
+        let started = Instant::now();
+        while redis.cli(&["PING"]).is_err() {
+            if let Some(status) = redis.child.try_wait()? {
+                anyhow::bail!("redis-server exited with {status}");
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(20),
+                "redis-server did not answer within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(redis)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The output of `redis-cli -p PORT ARGS...`.
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .context("running redis-cli (Debian package redis-tools)")?;
+        anyhow::ensure!(out.status.success(), "redis-cli {args:?} failed");
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Commands Redis has processed so far (`INFO stats`,
+    /// `total_commands_processed`). It counts every earlier `INFO` too,
+    /// one per call.
+    pub fn commands(&self) -> anyhow::Result<u64> {
+        let info = self.cli(&["INFO", "stats"])?;
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_commands_processed:"))
+            .context("no total_commands_processed in INFO stats")?
+            .trim()
+            .parse()
+            .context("malformed total_commands_processed")
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        // SAFETY: kill with a pid we own and a valid signal.
+        unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

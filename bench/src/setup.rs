@@ -76,15 +76,31 @@ pub fn node_baseline(root: &Path) -> anyhow::Result<Option<PathBuf>> {
         eprintln!("== node or npm not found; skipping the Node ws baseline");
         return Ok(None);
     }
-    if !dir.join("node_modules").join("ws").is_dir() {
+    let modules = dir.join("node_modules");
+    let installed = ["ws", "socket.io", "@socket.io/redis-adapter", "redis"]
+        .iter()
+        .all(|package| modules.join(package).is_dir());
+    if !installed {
         run(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir),
-            "installing the Node baseline's packages (npm ci)",
+            "installing the Node baselines' packages (npm ci)",
         )?;
     }
     Ok(Some(dir))
+}
+
+/// Whether `switchboard serve --help` lists `flag`.
+pub fn serve_has_flag(switchboard: &Path, flag: &str) -> bool {
+    Command::new(switchboard)
+        .args(["serve", "--help"])
+        .output()
+        .is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '=')
+                .any(|word| word == flag)
+        })
 }
 
 /// One line of a command's output, or `None`.

@@ -631,3 +631,42 @@ async fn a_node_cut_off_and_back_states_its_connections_again() {
     let got = away.drain(Duration::from_millis(500)).await;
     assert!(got.contains(&json!("still here")), "{got:?}");
 }
+
+/// The soak across three nodes: each user has a device on two nodes; one
+/// sends numbered messages to its own user, and halfway moves to the third
+/// node. Both devices get every message, once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soak_across_three_nodes_loses_nothing_and_keeps_order() {
+    const USERS: usize = 60;
+    const MESSAGES: usize = 20;
+    let redis = Redis::start();
+    let nodes = nodes("tests/apps/basic", &redis, 3);
+    let addrs: Vec<std::net::SocketAddr> = nodes.iter().map(|node| node.addr).collect();
+    let mut tasks = Vec::new();
+    for id in 0..USERS {
+        let addrs = addrs.clone();
+        tasks.push(tokio::spawn(async move {
+            let user = format!("soak{id}");
+            let headers = [("x-user", user.as_str())];
+            let mut sender = switchboard_tests::connect(addrs[id % 3], &headers).await;
+            let mut other = switchboard_tests::connect(addrs[(id + 1) % 3], &headers).await;
+            for k in 0..MESSAGES {
+                if k == MESSAGES / 2 {
+                    sender.ws.close(None).await.ok();
+                    sender = switchboard_tests::connect(addrs[(id + 2) % 3], &headers).await;
+                }
+                let message = json!({"c": id, "k": k});
+                sender
+                    .send_json(json!({"action": "send", "message": message}))
+                    .await;
+                assert_eq!(sender.recv_json().await, message, "user {id}, sender");
+                assert_eq!(other.recv_json().await, message, "user {id}, other device");
+            }
+            sender.expect_silence(Duration::from_millis(100)).await;
+            other.expect_silence(Duration::from_millis(100)).await;
+        }));
+    }
+    for task in tasks {
+        task.await.expect("a user's devices got everything");
+    }
+}

@@ -212,7 +212,22 @@ async fn reap(hub: &RedisHub, ttl: Duration) {
             .query_async(&mut conn)
             .await;
         if let Ok(Some(_)) = claimed {
-            reap_node(hub, node).await;
+            // The node may have come back between the look and the claim
+            // (it claims its own cleanup while it rejoins, and renews its
+            // heartbeat first): then it is not dead.
+            let back: Result<bool, _> = redis::cmd("EXISTS")
+                .arg(hub.keys.alive(node))
+                .query_async(&mut conn)
+                .await;
+            match back {
+                Ok(false) => reap_node(hub, node).await,
+                _ => {
+                    let _: Result<(), _> = redis::cmd("DEL")
+                        .arg(hub.keys.reaper(node))
+                        .query_async(&mut conn)
+                        .await;
+                }
+            }
         }
     }
 }

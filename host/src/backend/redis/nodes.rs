@@ -43,19 +43,21 @@ pub(super) fn spawn(hub: &Arc<RedisHub>, client: redis::Client, ttl: Duration) {
     });
 }
 
-/// The last probe sent, and the last one heard back; `stale` tells the
-/// subscriber to start over.
+/// The last probe sent, the last one heard back, and the last one sent
+/// before the current subscription began (a probe sent while the node was
+/// subscribing proves nothing); `stale` tells the subscriber to start over.
 #[derive(Default)]
 struct Probes {
     sent: AtomicU64,
     heard: AtomicU64,
+    subscribed: AtomicU64,
     stale: tokio::sync::Notify,
 }
 
 /// Keeps the node subscribed to its channel, resubscribing when the
 /// connection drops.
 async fn subscribe(hub: std::sync::Weak<RedisHub>, client: redis::Client, probes: Arc<Probes>) {
-    loop {
+    'subscribing: loop {
         let Some(channel) = hub.upgrade().map(|hub| hub.keys.channel(&hub.node)) else {
             return;
         };
@@ -73,6 +75,8 @@ async fn subscribe(hub: std::sync::Weak<RedisHub>, client: redis::Client, probes
             }
         };
         if let Some(pubsub) = pubsub {
+            let sent = probes.sent.load(Ordering::Acquire);
+            probes.subscribed.store(sent, Ordering::Release);
             tracing::info!(channel, "subscribed to the node's channel");
             let mut messages = pubsub.into_on_message();
             loop {
@@ -80,7 +84,7 @@ async fn subscribe(hub: std::sync::Weak<RedisHub>, client: redis::Client, probes
                     message = messages.next() => message,
                     _ = probes.stale.notified() => {
                         tracing::warn!("the node's subscription went silent; subscribing again");
-                        break;
+                        continue 'subscribing;
                     }
                 };
                 let Some(message) = message else {
@@ -277,7 +281,8 @@ async fn reap_node(hub: &RedisHub, node: &str) {
 /// came back.
 async fn probe(hub: &RedisHub, probes: &Probes) {
     let sent = probes.sent.load(Ordering::Acquire);
-    let silent = sent > 0 && probes.heard.load(Ordering::Acquire) < sent;
+    let since = probes.subscribed.load(Ordering::Acquire);
+    let silent = sent > since && probes.heard.load(Ordering::Acquire) < sent;
     let trouble = silent.then(|| {
         format!(
             "the node's subscription to Redis at {} did not deliver its last probe",
@@ -286,7 +291,9 @@ async fn probe(hub: &RedisHub, probes: &Probes) {
     });
     hub.set_trouble_of(Trouble::Subscription, trouble);
     if silent {
-        probes.stale.notify_one();
+        // Only a subscriber waiting on its subscription hears this: no
+        // permit is left for the next one.
+        probes.stale.notify_waiters();
     }
     let next = sent + 1;
     let mut conn = hub.conn.clone();

@@ -343,6 +343,19 @@ async fn the_store_is_shared_by_every_node() {
     );
 }
 
+/// A node's backends on `redis`, joined directly, for the contract tests.
+async fn contract_node(redis: &Redis) -> switchboard::backend::redis::Cluster {
+    let options = switchboard::backend::redis::ClusterOptions {
+        url: redis.url(),
+        prefix: "contract".into(),
+        node_ttl: Duration::from_secs(10),
+    };
+    let metrics = std::sync::Arc::new(switchboard::metrics::Metrics::off());
+    switchboard::backend::redis::join(&options, "n1", metrics)
+        .await
+        .unwrap()
+}
+
 /// What every store must do, on the embedded one and on Redis alike: the
 /// sizes the limits count with, the kinds, and the totals.
 async fn store_contract(store: &dyn switchboard::backend::AppStore) {
@@ -379,15 +392,7 @@ async fn store_contract(store: &dyn switchboard::backend::AppStore) {
 async fn the_redis_store_counts_as_the_embedded_one_does() {
     store_contract(&switchboard::backend::local::MemoryStore::new()).await;
     let redis = Redis::start();
-    let options = switchboard::backend::redis::ClusterOptions {
-        url: redis.url(),
-        prefix: "contract".into(),
-        node_ttl: Duration::from_secs(10),
-    };
-    let metrics = std::sync::Arc::new(switchboard::metrics::Metrics::off());
-    let cluster = switchboard::backend::redis::join(&options, "n1", metrics)
-        .await
-        .unwrap();
+    let cluster = contract_node(&redis).await;
     store_contract(cluster.store.as_ref()).await;
 }
 
@@ -516,15 +521,7 @@ async fn the_redis_job_queue_behaves_as_the_embedded_one() {
     let sqlite = SqliteQueue::open(&dir.0.join("jobs.db"), options).unwrap();
     queue_contract(&sqlite).await;
     let redis = Redis::start();
-    let options = switchboard::backend::redis::ClusterOptions {
-        url: redis.url(),
-        prefix: "contract".into(),
-        node_ttl: Duration::from_secs(10),
-    };
-    let metrics = std::sync::Arc::new(switchboard::metrics::Metrics::off());
-    let cluster = switchboard::backend::redis::join(&options, "n1", metrics)
-        .await
-        .unwrap();
+    let cluster = contract_node(&redis).await;
     queue_contract(cluster.jobs.as_ref()).await;
 }
 

@@ -39,14 +39,19 @@ impl Scrape {
     }
 }
 
-async fn scrape_text(server: &TestServer) -> String {
+/// `GET /metrics` with the token.
+async fn get_metrics(server: &TestServer) -> reqwest::Response {
     let url = format!("http://{}/metrics", server.admin.unwrap());
-    let response = reqwest::Client::new()
+    reqwest::Client::new()
         .get(url)
         .bearer_auth(TOKEN)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn scrape_text(server: &TestServer) -> String {
+    let response = get_metrics(server).await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -238,13 +243,7 @@ async fn with_metrics_off_the_route_says_so() {
         settings.listen.metrics = false;
     })
     .await;
-    let url = format!("http://{}/metrics", server.admin.unwrap());
-    let response = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let response = get_metrics(&server).await;
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert!(

@@ -14,6 +14,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod presence;
 pub mod upgrade;
+mod writer;
 
 /// Close codes the server sends.
 pub mod close_code {

@@ -10,6 +10,7 @@ mod hub;
 mod jobs;
 mod keys;
 mod nodes;
+mod queue_scripts;
 mod scripts;
 mod store;
 mod wire;

@@ -62,7 +62,9 @@ pub async fn list(
 /// `GET /_switchboard/users/{user}`: the user's open connections.
 pub async fn show(State(services): State<Arc<Services>>, Path(user): Path<String>) -> Response {
     match services.hub.connections(&user).await {
-        Ok(found) if found.is_empty() => not_online(&user),
+        Ok(found) if found.is_empty() => {
+            error(StatusCode::NOT_FOUND, format!("user {user} is not online"))
+        }
         Ok(found) => {
             let connections: Vec<Value> = found
                 .into_iter()
@@ -76,10 +78,6 @@ pub async fn show(State(services): State<Arc<Services>>, Path(user): Path<String
         }
         Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
     }
-}
-
-fn not_online(user: &str) -> Response {
-    error(StatusCode::NOT_FOUND, format!("user {user} is not online"))
 }
 
 /// The optional body of a disconnect.
@@ -125,19 +123,8 @@ pub async fn disconnect_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (code, reason) = match close_frame(&headers, &body) {
-        Ok(frame) => frame,
-        Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
-    };
-    match services
-        .hub
-        .disconnect(Target::User(&user), code, &reason)
-        .await
-    {
-        Ok(0) => not_online(&user),
-        Ok(closed) => disconnected(closed, &user, code),
-        Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
-    }
+    let missing = format!("user {user} is not online");
+    disconnect(&services, Target::User(&user), &headers, &body, missing).await
 }
 
 /// `POST /_switchboard/connections/{id}/disconnect`.
@@ -147,26 +134,32 @@ pub async fn disconnect_connection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (code, reason) = match close_frame(&headers, &body) {
+    let missing = format!("there is no connection {id}");
+    disconnect(&services, Target::Connection(&id), &headers, &body, missing).await
+}
+
+/// Closes the target's connections with the body's close frame; 404 with
+/// `missing` when there are none.
+async fn disconnect(
+    services: &Services,
+    target: Target<'_>,
+    headers: &HeaderMap,
+    body: &[u8],
+    missing: String,
+) -> Response {
+    let (code, reason) = match close_frame(headers, body) {
         Ok(frame) => frame,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
-    match services
-        .hub
-        .disconnect(Target::Connection(&id), code, &reason)
-        .await
-    {
-        Ok(0) => error(
-            StatusCode::NOT_FOUND,
-            format!("there is no connection {id}"),
-        ),
-        Ok(closed) => disconnected(closed, &id, code),
+    match services.hub.disconnect(target, code, &reason).await {
+        Ok(0) => error(StatusCode::NOT_FOUND, missing),
+        Ok(closed) => disconnected(closed, target, code),
         Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
     }
 }
 
-fn disconnected(closed: usize, target: &str, code: u16) -> Response {
-    tracing::info!(target, code, connections = closed, "admin: disconnecting");
+fn disconnected(closed: usize, target: Target<'_>, code: u16) -> Response {
+    tracing::info!(?target, code, connections = closed, "admin: disconnecting");
     Json(json!({"disconnected": closed})).into_response()
 }
 

@@ -48,13 +48,21 @@ async fn a_flooding_client_is_refused_then_closed_while_others_are_served() {
     let mut flooder = server.connect().await;
     let sent = burst_size + 50;
     burst(&mut flooder, sent).await;
-    let (mut handled, mut limited) = (0, 0);
+    // The bucket refills while the burst is read, so a later message can
+    // be handled after earlier ones were refused: handled ones still come
+    // in order, and the first `burst_size` are all handled.
+    let (mut handled, mut limited, mut last) = (0, 0, None);
     for _ in 0..sent {
         let reply = flooder.recv_json().await;
         if is_rate_limit(&reply) {
             limited += 1;
         } else {
-            assert_eq!(reply["n"], json!(handled), "handled in order");
+            let n = reply["n"].as_u64().expect("an echo of the message");
+            assert!(last.is_none_or(|last| n > last), "handled in order");
+            if handled < burst_size {
+                assert_eq!(n, handled as u64, "the burst is handled whole");
+            }
+            last = Some(n);
             handled += 1;
         }
     }
@@ -120,9 +128,10 @@ async fn a_flooding_client_is_refused_then_closed_while_others_are_served() {
 
     during.sort();
     let during = during[during.len() / 2];
-    // Timing on a shared 2-core machine is noisy: allow 2x plus a little.
+    // Timing on a shared 2-core machine is noisy: this only catches a
+    // flood that starves the others, not a small slowdown.
     assert!(
-        during <= normal * 2 + Duration::from_millis(2),
+        during <= normal * 3 + Duration::from_millis(5),
         "median round trip {during:?} during the flood vs {normal:?} before"
     );
     assert!(echoes(&mut other).await);

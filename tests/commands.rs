@@ -32,6 +32,45 @@ async fn check_reports_exports_config_and_problems() {
     assert!(chat.contains("cannot route"), "{chat}");
 }
 
+/// `wasm` as if built against version `old` of the contract: its
+/// `switchboard:socket/...@0.4.0` names renamed (same length, so the
+/// binary stays valid).
+fn built_for(wasm: &[u8], old: &[u8; 5]) -> Vec<u8> {
+    let mut out = wasm.to_vec();
+    let needle = b"@0.4.0";
+    let mut at = 0;
+    while let Some(pos) = out[at..].windows(needle.len()).position(|w| w == needle) {
+        out[at + pos + 1..at + pos + 6].copy_from_slice(old);
+        at += pos + needle.len();
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_component_built_for_an_older_contract_is_refused_by_name() {
+    let basic = app("tests/apps/basic");
+    let subset = app_subset(&basic, &["index.wasm"]);
+    let wasm = std::fs::read(basic.join("socket/action_send.wasm")).unwrap();
+    std::fs::write(
+        subset.0.join("socket/action_old.wasm"),
+        built_for(&wasm, b"0.3.0"),
+    )
+    .unwrap();
+    let report = switchboard::app::check::check(&subset.0).await.unwrap();
+    let table = report.to_string();
+    let old = table
+        .lines()
+        .find(|l| l.starts_with("action_old.wasm"))
+        .unwrap();
+    assert!(
+        old.contains("another version of the Switchboard contract")
+            && old.contains("@0.3.0")
+            && old.contains("switchboard:socket@0.4.0")
+            && old.contains("rebuild it"),
+        "{old}"
+    );
+}
+
 /// Copies the echo app's sources to a temporary folder, pointing its SDK
 /// dependency at this repository.
 fn copy_echo_sources(dest: &Path) {

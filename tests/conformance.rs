@@ -346,6 +346,30 @@ async fn schedule_ticks(lang: &str) {
     assert!(error.contains("a schedule acts for no user"), "{error}");
 }
 
+/// `action_warm` keeps its counter between calls until a call fails;
+/// `action_fresh`, the same code in fresh instances, never does.
+async fn warm_instances_keep_module_state(lang: &str) {
+    let server = serve(lang).await;
+    let mut client = server.connect().await;
+    for n in 1..=3 {
+        let reply = client.ask(json!({"action": "warm"})).await;
+        assert_eq!(reply, json!({"count": n, "mode": "warm"}));
+    }
+    let reply = client.ask(json!({"action": "warm", "spin": true})).await;
+    let error = reply["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("fuel") || error.contains("timed out"),
+        "{reply}"
+    );
+    // The instance that ran out was dropped: the next call starts afresh.
+    let reply = client.ask(json!({"action": "warm"})).await;
+    assert_eq!(reply, json!({"count": 1, "mode": "warm"}));
+    for _ in 0..3 {
+        let reply = client.ask(json!({"action": "fresh"})).await;
+        assert_eq!(reply, json!({"count": 1, "mode": "fresh"}));
+    }
+}
+
 macro_rules! conformance {
     ($($lang:ident),* $(,)?) => {$(
         mod $lang {
@@ -389,6 +413,10 @@ macro_rules! conformance {
             async fn push_errors_reach_the_guest() { super::push_errors_reach_the_guest(LANG).await }
             #[tokio::test]
             async fn schedule_ticks() { super::schedule_ticks(LANG).await }
+            #[tokio::test]
+            async fn warm_instances_keep_module_state() {
+                super::warm_instances_keep_module_state(LANG).await
+            }
         }
     )*};
 }

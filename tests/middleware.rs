@@ -164,20 +164,48 @@ async fn sent_hooks_see_handler_replies_and_each_send_to_user() {
         .send_json(json!({"action": "sendto", "users": ["alice", "bob"], "message": {"n": 1}}))
         .await;
     let events = observer.drain(QUIET).await;
-    let mut to: Vec<(Value, Value)> = events
+    let mut to: Vec<(Value, Value, Value, Value)> = events
         .iter()
         .filter(|e| e["hook"] == json!("sent"))
-        .map(|e| (e["user"].clone(), e["data"].clone()))
+        .map(|e| {
+            let at = (e["index"].clone(), e["of"].clone());
+            (at.0, at.1, e["user"].clone(), e["data"].clone())
+        })
         .collect();
-    to.sort_by_key(|(user, _)| user.to_string());
+    to.sort_by_key(|(index, ..)| index.as_u64());
+    // One hook call, with the messages in the order they were sent.
     assert_eq!(
         to,
         [
-            (json!("alice"), json!({"n": 1})),
-            (json!("alice"), json!({"text": "done"})),
-            (json!("bob"), json!({"n": 1})),
+            (json!(0), json!(3), json!("alice"), json!({"n": 1})),
+            (json!(1), json!(3), json!("bob"), json!({"n": 1})),
+            (json!(2), json!(3), json!("alice"), json!({"text": "done"})),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_send_to_of_100_users_is_one_sent_hook_call() {
+    let server = server().await;
+    let mut observer = observer(&server).await;
+    let mut alice = server.connect_as("alice").await;
+    observer.drain(QUIET).await;
+    alice.drain(QUIET).await;
+    let users: Vec<String> = (0..100).map(|n| format!("user{n}")).collect();
+    alice
+        .send_json(json!({"action": "sendto", "users": users, "message": {"n": 2}}))
+        .await;
+    let events = observer.drain(QUIET).await;
+    let sent: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["hook"] == json!("sent"))
+        .collect();
+    assert_eq!(sent.len(), 101, "100 users and the reply");
+    assert!(sent.iter().all(|e| e["of"] == json!(101)), "{sent:?}");
+    for (n, user) in users.iter().enumerate() {
+        let event = sent.iter().find(|e| e["index"] == json!(n)).unwrap();
+        assert_eq!(event["user"], json!(user));
+    }
 }
 
 #[tokio::test]

@@ -125,6 +125,10 @@ pub struct Metrics {
     /// The store's keys and bytes, set before each scrape.
     pub store_keys: Gauge,
     pub store_bytes: Gauge,
+    /// Instances idle in warm pools, and their linear memory, set before
+    /// each scrape.
+    pub warm_instances: Gauge,
+    pub warm_memory: Gauge,
     queue_jobs: Family<Named, Gauge>,
     job_runs: Family<Named, Counter>,
     schedule_runs: Family<Named, Counter>,
@@ -190,6 +194,8 @@ impl Metrics {
             cache_misses: Counter::default(),
             store_keys: Gauge::default(),
             store_bytes: Gauge::default(),
+            warm_instances: Gauge::default(),
+            warm_memory: Gauge::default(),
             queue_jobs: Family::default(),
             job_runs: Family::default(),
             schedule_runs: Family::default(),
@@ -287,6 +293,17 @@ impl Metrics {
             "Bytes of keys, values and set members in the store",
             Unit::Bytes,
             self.store_bytes.clone(),
+        );
+        r.register(
+            "warm_instances",
+            "Instances kept idle in warm components' pools",
+            self.warm_instances.clone(),
+        );
+        r.register_with_unit(
+            "warm_memory",
+            "Linear memory held by idle warm instances",
+            Unit::Bytes,
+            self.warm_memory.clone(),
         );
         r.register(
             "queue_jobs",

@@ -75,7 +75,10 @@ pub struct SentMessage {
 pub trait Logging {
     fn hooks() -> HookModes;
     fn on_message_received(_req: &Request) {}
-    fn on_message_sent(_message: &SentMessage) {}
+    /// The messages one call sent, in order: one per connection (an
+    /// anonymous `send`) or per user (a user's `send`, each user of a
+    /// `send-to`), all in one hook call.
+    fn on_messages_sent(_messages: &[SentMessage]) {}
     fn on_error(_error: &str, _req: Option<&Request>) {}
 }
 

@@ -139,12 +139,16 @@ pub mod __private {
         L::on_message_received(&Request::from_wit(req))
     }
 
-    pub fn on_message_sent<L: Logging>(message: wit::types::SentMessage) {
-        L::on_message_sent(&SentMessage {
-            connection: message.connection,
-            user: message.user,
-            data: crate::message::data_from_wit(message.data),
-        })
+    pub fn on_messages_sent<L: Logging>(messages: Vec<wit::types::SentMessage>) {
+        let messages: Vec<SentMessage> = messages
+            .into_iter()
+            .map(|message| SentMessage {
+                connection: message.connection,
+                user: message.user,
+                data: crate::message::data_from_wit(message.data),
+            })
+            .collect();
+        L::on_messages_sent(&messages)
     }
 
     pub fn on_error<L: Logging>(error: String, req: Option<wit::types::Request>) {

@@ -45,7 +45,7 @@ impl RouteHooks {
         }
     }
 
-    /// True if sends must be recorded for an `on-message-sent` component.
+    /// True if sends must be recorded for an `on-messages-sent` component.
     pub fn records_sent(&self) -> bool {
         matches!(self.sent, Hook::Component { .. })
     }
@@ -118,7 +118,7 @@ pub async fn message_received(
     }
 }
 
-/// Runs `on-message-sent` for each message a call sent.
+/// Runs `on-messages-sent` once with the messages a call sent, if any.
 pub async fn messages_sent(
     runtime: &Runtime,
     hooks: &RouteHooks,
@@ -128,14 +128,15 @@ pub async fn messages_sent(
     let (_, Some(component)) = hooks.sent.parts() else {
         return;
     };
-    for message in &sent {
-        let result = runtime
-            .on_message_sent(component, hook_scope(scope), message)
-            .await;
-        if let Err(err) = result {
-            let error = format!("on-message-sent in {} failed: {err}", component.name);
-            self::error(runtime, hooks, scope, &error, None).await;
-        }
+    if sent.is_empty() {
+        return;
+    }
+    let result = runtime
+        .on_messages_sent(component, hook_scope(scope), &sent)
+        .await;
+    if let Err(err) = result {
+        let error = format!("on-messages-sent in {} failed: {err}", component.name);
+        self::error(runtime, hooks, scope, &error, None).await;
     }
 }
 

@@ -117,7 +117,19 @@ pub async fn reload(reloader: &Reloader) -> bool {
             });
             metrics.swapped(changed.count());
             app.problems.iter().for_each(|_| metrics.load_failed());
-            reloader.current.store(Arc::new(app));
+            let app = Arc::new(app);
+            reloader.current.store(app.clone());
+            // Old versions keep serving the calls they are in, but keep
+            // no warm instances for later ones.
+            for (file, old) in &previous.components {
+                if app
+                    .components
+                    .get(file)
+                    .is_none_or(|new| !Arc::ptr_eq(new, old))
+                {
+                    old.retire();
+                }
+            }
             reloader.swapped.send_replace(());
             failed
         }

@@ -1,10 +1,11 @@
-//! One component call: a fresh store and instance, the limits, and what
-//! went wrong if it failed.
+//! One component call: a fresh store and instance (or a warm one, see
+//! [`warm`](super::warm)), the limits, and what went wrong if it failed.
 
 use super::bindings::types::SentMessage;
 use super::component::Component;
 use super::outbound::OutboundGate;
 use super::scope::CallScope;
+use super::warm::WarmInstance;
 use super::{Runtime, guest_log};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +60,9 @@ pub struct CallState {
     /// Built on the guest's first WASI call: most handlers make none, and
     /// building it costs about a microsecond per call.
     wasi: Option<WasiCtx>,
+    /// The output streams in `wasi`, whose allowance a warm instance
+    /// renews for each call.
+    output: Option<guest_log::GuestOutput>,
     /// The component's name, which tags its stdout and stderr.
     name: Arc<str>,
     /// Per-call caps on stdout and stderr: bytes, lines.
@@ -105,8 +109,10 @@ impl SendBudget {
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         let (name, (bytes, lines)) = (&self.name, self.output_cap);
+        let kept = &mut self.output;
         let ctx = self.wasi.get_or_insert_with(|| {
             let output = guest_log::GuestOutput::new(name.clone(), bytes, lines);
+            *kept = Some(output.clone());
             WasiCtxBuilder::new()
                 .stdout(output.stdout())
                 .stderr(output.stderr())
@@ -130,20 +136,32 @@ impl WasiHttpView for CallState {
 }
 
 /// Denies memory growth past the cap and remembers that it did, so the
-/// trap that follows is reported as a memory error.
+/// trap that follows is reported as a memory error. Counts the linear
+/// memory granted, which is what a warm instance holds.
 struct MemoryCap {
     max: usize,
     denied: bool,
+    granted: usize,
+}
+
+impl CallState {
+    /// Bytes of linear memory the instance holds.
+    pub(super) fn memory_bytes(&self) -> usize {
+        self.memory.granted
+    }
 }
 
 impl ResourceLimiter for MemoryCap {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _max: Option<usize>,
     ) -> wasmtime::Result<bool> {
         self.denied |= desired > self.max;
+        if desired <= self.max {
+            self.granted += desired.saturating_sub(current);
+        }
         Ok(desired <= self.max)
     }
 
@@ -158,8 +176,9 @@ impl ResourceLimiter for MemoryCap {
 }
 
 impl Runtime {
-    /// Instantiates the component in a fresh store and runs `f` under the
-    /// limits.
+    /// Runs `f` under the limits, in a fresh instance or, for a warm
+    /// component, in one of its pool's (which goes back to the pool if
+    /// the call ended well).
     pub(super) async fn call<R>(
         &self,
         component: &Component,
@@ -175,9 +194,17 @@ impl Runtime {
             .acquire()
             .await
             .expect("the call semaphore is never closed");
-        let mut store = self.new_store(component, scope, timeout);
+        let warm = component.warm.as_ref().and_then(|pool| pool.take());
+        let (mut store, mut instance, calls) = match warm {
+            Some(warm) => (warm.store, Some(warm.instance), warm.calls),
+            None => (self.new_store(component), None, 0),
+        };
+        self.arm(&mut store, scope, timeout);
         let run = async {
-            let instance = component.pre.instantiate_async(&mut store).await?;
+            let instance = match instance {
+                Some(instance) => instance,
+                None => *instance.insert(component.pre.instantiate_async(&mut store).await?),
+            };
             f(&mut store, &instance).await
         };
         let result = match tokio::time::timeout(timeout, run).await {
@@ -185,45 +212,69 @@ impl Runtime {
             Ok(Err(err)) => Err(classify(&err, store.data(), timeout)),
             Err(_elapsed) => Err(CallError::Timeout(timeout)),
         };
+        let state = store.data_mut();
         let record = CallRecord {
-            sent: std::mem::take(&mut store.data_mut().sent),
+            sent: std::mem::take(&mut state.sent),
         };
+        if let (Some(pool), Some(instance), true) = (&component.warm, instance, result.is_ok()) {
+            // Nothing of this call's scope stays behind with the instance.
+            state.scope = self.idle_scope.clone();
+            if let Some(output) = &state.output {
+                output.renew();
+            }
+            let calls = calls + 1;
+            pool.put(WarmInstance {
+                store,
+                instance,
+                calls,
+            });
+        }
         (result, record)
     }
 
-    fn new_store(
-        &self,
-        component: &Component,
-        scope: CallScope,
-        timeout: Duration,
-    ) -> Store<CallState> {
+    fn new_store(&self, component: &Component) -> Store<CallState> {
         let limits = &self.limits;
         let state = CallState {
             wasi: None,
+            output: None,
             name: component.name.clone(),
             output_cap: (limits.guest_output_bytes, limits.guest_output_lines),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
-            outbound: OutboundGate::new(
-                self.allowed_hosts.clone(),
-                limits.max_outbound_requests_per_call,
-            ),
+            outbound: OutboundGate::new(self.allowed_hosts.clone(), 0),
             memory: MemoryCap {
                 max: limits.memory_bytes(),
                 denied: false,
+                granted: 0,
             },
-            scope,
+            scope: self.idle_scope.clone(),
             metrics: self.metrics.clone(),
             sent: Vec::new(),
             budget: SendBudget {
-                messages: limits.max_sends_per_call,
-                bytes: limits.max_send_bytes_per_call,
+                messages: 0,
+                bytes: 0,
                 max_messages: limits.max_sends_per_call,
                 max_bytes: limits.max_send_bytes_per_call,
             },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
+        store
+    }
+
+    /// Gives a store one call's allowances: its scope, fuel, deadline,
+    /// sends and outbound requests.
+    fn arm(&self, store: &mut Store<CallState>, scope: CallScope, timeout: Duration) {
+        let limits = &self.limits;
+        let state = store.data_mut();
+        state.scope = scope;
+        state.memory.denied = false;
+        state.outbound = OutboundGate::new(
+            self.allowed_hosts.clone(),
+            limits.max_outbound_requests_per_call,
+        );
+        state.budget.messages = limits.max_sends_per_call;
+        state.budget.bytes = limits.max_send_bytes_per_call;
         if self.metered {
             store
                 .set_fuel(limits.fuel)
@@ -239,7 +290,6 @@ impl Runtime {
             });
             store.set_epoch_deadline(1);
         }
-        store
     }
 }
 

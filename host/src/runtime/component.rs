@@ -2,7 +2,7 @@
 //! config its handler declared.
 
 use super::Runtime;
-use super::bindings::types::{DataType, HandlerConfig, HookModes};
+use super::bindings::types::{DataType, HandlerConfig, HookModes, Instances};
 use super::bindings::{authenticate, handler, job, logging, presence, schedule};
 use super::cache::{self, Origin};
 use super::call::CallError;
@@ -14,10 +14,17 @@ use std::time::{Duration, Instant, SystemTime};
 use wasmtime::component::{InstancePre, types::ComponentItem};
 use wasmtime_wasi_http::p2::bindings::ProxyIndices;
 
+/// The version of the WIT package this host implements.
+macro_rules! contract_version {
+    () => {
+        "0.4.0"
+    };
+}
+
 /// The name of an interface of the WIT package this host implements.
 macro_rules! interface {
     ($name:literal) => {
-        concat!("switchboard:socket/", $name, "@0.3.0")
+        concat!("switchboard:socket/", $name, "@", contract_version!())
     };
 }
 
@@ -78,6 +85,9 @@ impl Exports {
 pub struct HandlerOptions {
     pub data_type: DataType,
     pub timeout: Option<Duration>,
+    /// Whether instances are kept between calls; for all the
+    /// component's exports.
+    pub instances: Instances,
 }
 
 impl HandlerOptions {
@@ -91,6 +101,14 @@ impl HandlerOptions {
             DataType::Frame => "frame",
         }
     }
+
+    /// The instance mode as written in the WIT: `fresh` or `warm`.
+    pub fn instances_name(&self) -> &'static str {
+        match self.instances {
+            Instances::Fresh => "fresh",
+            Instances::Warm => "warm",
+        }
+    }
 }
 
 impl Default for HandlerOptions {
@@ -98,6 +116,7 @@ impl Default for HandlerOptions {
         HandlerOptions {
             data_type: DataType::Json,
             timeout: None,
+            instances: Instances::Fresh,
         }
     }
 }
@@ -122,6 +141,8 @@ pub struct Component {
     pub from_cache: bool,
     /// Its calls' counters, by outcome.
     pub(super) calls: crate::metrics::CallCounters,
+    /// Its idle instances, if it is warm.
+    pub(super) warm: Option<Arc<super::warm::WarmPool>>,
     pub(super) pre: InstancePre<super::call::CallState>,
     pub(super) handler: Option<handler::GuestIndices>,
     pub(super) authenticate: Option<authenticate::GuestIndices>,
@@ -133,6 +154,20 @@ pub struct Component {
 }
 
 impl Component {
+    /// Instances idle in its warm pool, and the memory they hold; `None`
+    /// for a fresh component.
+    pub fn warm_usage(&self) -> Option<super::WarmUsage> {
+        self.warm.as_ref().map(|pool| pool.usage())
+    }
+
+    /// Drops its warm instances and keeps none from now on: it was
+    /// swapped out or removed.
+    pub fn retire(&self) {
+        if let Some(pool) = &self.warm {
+            pool.retire();
+        }
+    }
+
     pub(super) fn handler(&self) -> Export<'_, handler::GuestIndices> {
         Export {
             name: "handler",
@@ -192,6 +227,11 @@ pub enum LoadError {
     Invalid(String),
     #[error("imports something the host does not provide: {0}")]
     Link(String),
+    #[error(
+        "was built for another version of the Switchboard contract (it uses `{0}`; this server implements switchboard:socket@{version}); rebuild it with the current SDK (`switchboard build`)",
+        version = contract_version!()
+    )]
+    Contract(String),
     #[error("exports `{0}` with a signature this host does not understand: {1}")]
     WrongExport(&'static str, String),
     #[error(
@@ -244,6 +284,7 @@ impl Runtime {
         }
 
         let exported = exported_names(self, &compiled);
+        check_contract(self, &compiled, &exported)?;
         let pre = self
             .linker
             .instantiate_pre(&compiled)
@@ -290,6 +331,7 @@ impl Runtime {
             from_cache: origin == Origin::Cached,
             // Counted from when it serves; its load-time calls are not.
             calls: Default::default(),
+            warm: None,
             pre,
             handler,
             authenticate,
@@ -301,6 +343,9 @@ impl Runtime {
         };
         if exports.handler {
             component.options = self.read_options(&component).await?;
+        }
+        if component.options.instances == Instances::Warm {
+            component.warm = Some(self.warm_pool());
         }
         if exports.logging {
             let modes = self.logging_hooks(&component).await;
@@ -320,6 +365,7 @@ impl Runtime {
         let HandlerConfig {
             data_type,
             timeout_seconds,
+            instances,
         } = self
             .handler_config(component)
             .await
@@ -327,7 +373,27 @@ impl Runtime {
         Ok(HandlerOptions {
             data_type,
             timeout: timeout_seconds.map(|s| Duration::from_secs(s.max(1).into())),
+            instances,
         })
+    }
+}
+
+/// Refuses a component built against another version of the WIT package
+/// with an error that says so, rather than a missing-import one.
+fn check_contract(
+    runtime: &Runtime,
+    component: &wasmtime::component::Component,
+    exported: &[String],
+) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    let imported = ty.imports(&runtime.engine).map(|(name, _)| name);
+    let mut names = imported.chain(exported.iter().map(String::as_str));
+    match names.find(|name| {
+        name.starts_with("switchboard:socket/")
+            && !name.ends_with(concat!("@", contract_version!()))
+    }) {
+        Some(name) => Err(LoadError::Contract(name.to_owned())),
+        None => Ok(()),
     }
 }
 

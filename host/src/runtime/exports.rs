@@ -1,6 +1,6 @@
 //! Typed calls to each export a component may have, all through one
 //! helper, [`Runtime::call_export`]: find the export, run it in a fresh
-//! instance under the limits (see [`call`](super::call)), and map the
+//! (or warm) instance under the limits (see [`call`](super::call)), and map the
 //! outcome to a [`CallError`].
 
 use super::Runtime;
@@ -207,16 +207,16 @@ impl Runtime {
         .await
     }
 
-    /// Calls `on-message-sent`.
-    pub async fn on_message_sent(
+    /// Calls `on-messages-sent` with what one call sent.
+    pub async fn on_messages_sent(
         &self,
         component: &Component,
         scope: CallScope,
-        message: &SentMessage,
+        messages: &[SentMessage],
     ) -> Result<(), CallError> {
         let export = component.logging();
         self.call_hook(component, export, scope, async |store, guest| {
-            guest.call_on_message_sent(store, message).await
+            guest.call_on_messages_sent(store, messages).await
         })
         .await
     }

@@ -30,8 +30,9 @@ struct Allowance {
     dropped_lines: usize,
 }
 
-impl Drop for Allowance {
-    fn drop(&mut self) {
+impl Allowance {
+    /// Logs what was dropped, if anything, and starts counting afresh.
+    fn report(&mut self) {
         if self.dropped_bytes > 0 {
             tracing::warn!(
                 target: "guest",
@@ -43,18 +44,30 @@ impl Drop for Allowance {
                 self.dropped_lines,
             );
         }
+        self.dropped_bytes = 0;
+        self.dropped_lines = 0;
     }
 }
 
-/// The output streams of one call.
+impl Drop for Allowance {
+    fn drop(&mut self) {
+        self.report();
+    }
+}
+
+/// The output streams of one call (or of each call of a warm instance).
+#[derive(Clone)]
 pub struct GuestOutput {
     allowance: Arc<Mutex<Allowance>>,
+    /// The allowance each call starts with.
+    cap: (usize, usize),
 }
 
 impl GuestOutput {
     /// Output of `component` capped at `bytes` and `lines` per call.
     pub fn new(component: Arc<str>, bytes: usize, lines: usize) -> Self {
         GuestOutput {
+            cap: (bytes, lines),
             allowance: Arc::new(Mutex::new(Allowance {
                 component,
                 bytes,
@@ -63,6 +76,14 @@ impl GuestOutput {
                 dropped_lines: 0,
             })),
         }
+    }
+
+    /// Ends a warm instance's call: reports what it dropped and gives
+    /// the next call the whole allowance again.
+    pub fn renew(&self) {
+        let mut allowance = self.allowance.lock().unwrap();
+        allowance.report();
+        (allowance.bytes, allowance.lines) = self.cap;
     }
 
     pub fn stdout(&self) -> GuestLog {

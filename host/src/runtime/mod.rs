@@ -1,5 +1,6 @@
 //! Runs components: one engine, compiled components, and one fresh store
-//! per call with fuel, a wall-clock timeout and a memory cap. Every export
+//! per call (or a warm one, for components that ask: `warm`) with fuel, a
+//! wall-clock timeout and a memory cap. Every export
 //! is called through one helper (`exports`; jobs' and schedules' in
 //! `jobs`); the host imports are `socket_api`, `store_api`, `context_api`
 //! and `queue_api`, and a guest's output goes to `guest_log`.
@@ -21,6 +22,7 @@ mod queue_api;
 mod scope;
 mod socket_api;
 mod store_api;
+mod warm;
 
 pub use cache::content_hash;
 pub use call::{CallError, CallRecord};
@@ -30,11 +32,12 @@ pub use jobs::{JobOptions, ScheduleOptions, Tick};
 pub use outbound::{AllowedHosts, PatternError};
 pub use scope::{CallScope, Trigger};
 pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};
+pub use warm::WarmUsage;
 
 use crate::metrics::Metrics;
 use crate::settings::CallLimits;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use wasmtime::component::{HasSelf, Linker};
@@ -73,6 +76,12 @@ pub struct Runtime {
     allowed_hosts: Arc<AllowedHosts>,
     /// Where calls, loads and cache hits are counted.
     metrics: Arc<Metrics>,
+    /// What warm instances may keep between calls, and what they keep.
+    warm: Arc<warm::WarmBudget>,
+    /// The warm pools, swept for idle instances by a background thread.
+    pools: Mutex<Vec<Weak<warm::WarmPool>>>,
+    /// The scope a store holds between calls: it reaches no one.
+    idle_scope: CallScope,
 }
 
 impl Runtime {
@@ -124,16 +133,35 @@ impl Runtime {
         }
         let cache = cache_dir.map(|dir| cache::CompileCache::new(dir, &engine));
         let slots = Semaphore::new(limits.max_concurrent_calls as usize);
-        Ok(Arc::new(Runtime {
+        let runtime = Arc::new(Runtime {
             engine,
             linker,
+            warm: Arc::new(warm::WarmBudget::new(&limits)),
             limits,
             cache,
             slots,
             metered,
             allowed_hosts: Arc::new(allowed_hosts),
             metrics,
-        }))
+            pools: Mutex::new(Vec::new()),
+            idle_scope: CallScope::detached(),
+        });
+        spawn_warm_sweeper(&runtime);
+        Ok(runtime)
+    }
+
+    /// Instances idle in all warm pools, and the linear memory they hold.
+    pub fn warm_usage(&self) -> WarmUsage {
+        self.warm.usage()
+    }
+
+    /// A new warm pool, registered for the idle sweep.
+    fn warm_pool(&self) -> Arc<warm::WarmPool> {
+        let pool = Arc::new(warm::WarmPool::new(self.warm.clone()));
+        let mut pools = self.pools.lock().unwrap();
+        pools.retain(|pool| pool.strong_count() > 0);
+        pools.push(Arc::downgrade(&pool));
+        pool
     }
 
     pub fn limits(&self) -> &CallLimits {
@@ -151,7 +179,8 @@ impl Runtime {
 
 fn engine_config(limits: &CallLimits) -> wasmtime::Config {
     let mut pool = PoolingAllocationConfig::default();
-    let calls = limits.max_concurrent_calls;
+    // Instances in calls, and those idle in warm pools.
+    let calls = limits.max_concurrent_calls + limits.warm_max_instances;
     pool.total_component_instances(calls)
         // Toolchains split a component into a few core instances.
         .total_core_instances(calls * 8)
@@ -176,6 +205,26 @@ fn engine_config(limits: &CallLimits) -> wasmtime::Config {
         .epoch_interruption(true)
         .wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
     config
+}
+
+/// Every second, drops warm instances idle past their limit, for as
+/// long as the runtime lives.
+fn spawn_warm_sweeper(runtime: &Arc<Runtime>) {
+    let weak = Arc::downgrade(runtime);
+    std::thread::Builder::new()
+        .name("switchboard-warm".into())
+        .spawn(move || {
+            while let Some(runtime) = weak.upgrade() {
+                let pools: Vec<_> = runtime.pools.lock().unwrap().clone();
+                drop(runtime);
+                pools
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .for_each(|p| p.sweep());
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        })
+        .expect("spawning the warm-pool sweeper");
 }
 
 /// Advances the engine's epoch every tick, for as long as the engine lives.

@@ -57,7 +57,7 @@ pub struct CallScope {
     pub queues: Option<Queues>,
     /// The attempt of the job being run.
     pub attempt: Option<u32>,
-    /// Keep a copy of each message sent, for `on-message-sent` hooks.
+    /// Keep a copy of each message sent, for `on-messages-sent` hooks.
     pub record_sent: bool,
 }
 

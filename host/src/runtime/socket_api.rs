@@ -37,7 +37,7 @@ impl types::Host for CallState {}
 
 impl CallState {
     /// Encodes a message and takes it from the call's send budget. Keeps a
-    /// copy only when `on-message-sent` hooks will want it.
+    /// copy only when `on-messages-sent` hooks will want it.
     fn outbound(&mut self, what: &str, message: Data) -> Result<(Outbound, Option<Data>), String> {
         let kept = self.scope.record_sent.then(|| message.clone());
         let outbound = encode(message).map_err(|err| format!("{what}: {err}"))?;

@@ -155,6 +155,12 @@ fn validate(settings: &Settings, origin: &dyn Fn(&Spec) -> String) -> Result<(),
     if limits.max_concurrent_calls == 0 {
         return fail("limits", "max-concurrent-calls", "must be at least 1");
     }
+    if !(limits.warm_idle_timeout >= 0.0 && limits.warm_idle_timeout.is_finite()) {
+        return fail("limits", "warm-idle-timeout", "must be a number of seconds");
+    }
+    if limits.warm_max_calls == 0 {
+        return fail("limits", "warm-max-calls", "must be at least 1");
+    }
     if !["text", "json"].contains(&settings.log.format.as_str()) {
         return fail("log", "format", "must be `text` or `json`");
     }

@@ -105,6 +105,20 @@ sections! {
         /// Outbound HTTP requests one call may make; past it, they are
         /// denied.
         max_outbound_requests_per_call: u32 = 20;
+        /// Instances each warm component (`instances: warm` in its config)
+        /// keeps idle between calls; calls beyond them at once run in
+        /// instances that are not kept.
+        warm_pool_size: usize = 4;
+        /// Instances all warm pools together may keep idle (each holds an
+        /// instance-pool slot besides the `max-concurrent-calls` ones).
+        warm_max_instances: u32 = 64;
+        /// Linear memory, in MiB, that all warm pools together may keep
+        /// idle; an instance that would pass it is dropped after its call.
+        warm_max_memory_mib: usize = 1024;
+        /// Calls a warm instance serves before it is dropped.
+        warm_max_calls: u32 = 10_000;
+        /// Seconds a warm instance may stay idle before it is dropped.
+        warm_idle_timeout: f64 = 60.0;
     }
 
     /// The `store` import's caps (keys are at most 256 bytes and values

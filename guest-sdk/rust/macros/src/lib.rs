@@ -19,8 +19,10 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token, parse_macro_input};
 const WIT: &str = include_str!("../../../../wit/socket.wit");
 
 /// Exports a function `fn(Request) -> Result<(), E>` as the component's
-/// message handler. Options: `data = "json" | "text" | "binary" | "frame"`
-/// and `timeout = SECONDS`.
+/// message handler. Options: `data = "json" | "text" | "binary" | "frame"`,
+/// `timeout = SECONDS` and `instances = "fresh" | "warm"` (see the WIT's
+/// `instances`: a warm component's statics persist between calls of any
+/// user).
 #[proc_macro_attribute]
 pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let func = parse_macro_input!(item as ItemFn);
@@ -30,6 +32,7 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let name = &func.sig.ident;
     let data_type = syn::Ident::new(options.data_type, Span::call_site());
+    let instances = syn::Ident::new(options.instances, Span::call_site());
     let timeout = match options.timeout {
         Some(seconds) => quote!(::core::option::Option::Some(#seconds)),
         None => quote!(::core::option::Option::None),
@@ -50,6 +53,7 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
                     ::switchboard_guest::wit::types::HandlerConfig {
                         data_type: ::switchboard_guest::wit::types::DataType::#data_type,
                         timeout_seconds: #timeout,
+                        instances: ::switchboard_guest::wit::types::Instances::#instances,
                     }
                 }
 
@@ -383,8 +387,10 @@ pub fn export_logging(input: TokenStream) -> TokenStream {
                     ::switchboard_guest::__private::on_message_received::<super::#ty>(req)
                 }
 
-                fn on_message_sent(message: ::switchboard_guest::wit::types::SentMessage) {
-                    ::switchboard_guest::__private::on_message_sent::<super::#ty>(message)
+                fn on_messages_sent(
+                    messages: ::std::vec::Vec<::switchboard_guest::wit::types::SentMessage>,
+                ) {
+                    ::switchboard_guest::__private::on_messages_sent::<super::#ty>(messages)
                 }
 
                 fn on_error(
@@ -439,6 +445,7 @@ fn package_version(wit: &str) -> &str {
 struct HandlerOptions {
     data_type: &'static str,
     timeout: Option<u32>,
+    instances: &'static str,
 }
 
 impl HandlerOptions {
@@ -446,6 +453,7 @@ impl HandlerOptions {
         let mut options = HandlerOptions {
             data_type: "Json",
             timeout: None,
+            instances: "Fresh",
         };
         let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
         for pair in pairs {
@@ -482,10 +490,27 @@ impl HandlerOptions {
                 ) => {
                     options.timeout = Some(n.base10_parse()?);
                 }
+                (
+                    "instances",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }),
+                ) => {
+                    options.instances = match s.value().as_str() {
+                        "fresh" => "Fresh",
+                        "warm" => "Warm",
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                s,
+                                "instances must be \"fresh\" or \"warm\"",
+                            ));
+                        }
+                    }
+                }
                 _ => {
                     return Err(syn::Error::new_spanned(
                         pair,
-                        "expected `data = \"json\"|\"text\"|\"binary\"|\"frame\"` or `timeout = SECONDS`",
+                        "expected `data = \"json\"|\"text\"|\"binary\"|\"frame\"`, `timeout = SECONDS` or `instances = \"fresh\"|\"warm\"`",
                     ));
                 }
             }

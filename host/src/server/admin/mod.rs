@@ -136,6 +136,9 @@ async fn metrics(State(services): State<Arc<Services>>, headers: HeaderMap) -> R
         }
         Err(err) => tracing::warn!(%err, "metrics: cannot read the store's size"),
     }
+    let warm = services.runtime.warm_usage();
+    metrics.warm_instances.set(warm.instances as i64);
+    metrics.warm_memory.set(warm.bytes as i64);
     if let Some(stats) = queues::stats(&services).await {
         match stats {
             Ok(stats) => {
@@ -203,6 +206,7 @@ async fn components(State(services): State<Arc<Services>>) -> Json<Value> {
             let mut config = json!({
                 "dataType": component.options.data_type_name(),
                 "timeoutSeconds": component.options.timeout.map(|t| t.as_secs()),
+                "instances": component.options.instances_name(),
             });
             if let Some(job) = component.job_options {
                 config = json!({
@@ -225,6 +229,10 @@ async fn components(State(services): State<Arc<Services>>) -> Json<Value> {
                 "loadedAt": loaded_at,
                 "exports": component.exports.names(),
                 "config": config,
+                "warm": component.warm_usage().map(|usage| json!({
+                    "idle": usage.instances,
+                    "memoryBytes": usage.bytes,
+                })),
             })
         })
         .collect();

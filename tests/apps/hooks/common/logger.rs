@@ -28,14 +28,20 @@ impl Logging for Log {
         report(json!({ "hook": "received", "by": LABEL, "request": req.request_id, "data": data(&req.data) }));
     }
 
-    fn on_message_sent(message: &SentMessage) {
-        report(json!({
-            "hook": "sent",
-            "by": LABEL,
-            "user": message.user,
-            "connection": message.connection,
-            "data": data(&message.data),
-        }));
+    /// One event per message, each saying where it sat in the hook
+    /// call's list (`index` of `of`), so tests see the batching.
+    fn on_messages_sent(messages: &[SentMessage]) {
+        for (index, message) in messages.iter().enumerate() {
+            report(json!({
+                "hook": "sent",
+                "by": LABEL,
+                "user": message.user,
+                "connection": message.connection,
+                "data": data(&message.data),
+                "index": index,
+                "of": messages.len(),
+            }));
+        }
     }
 
     fn on_error(error: &str, req: Option<&Request>) {

@@ -1,0 +1,6 @@
+include!("../../../common/ops.rs");
+
+#[switchboard_guest::handler]
+fn handle(req: Request) -> Result<(), Error> {
+    op(req, "fresh")
+}

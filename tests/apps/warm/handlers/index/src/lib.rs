@@ -1,0 +1,6 @@
+include!("../../../common/ops.rs");
+
+#[switchboard_guest::handler(instances = "warm")]
+fn handle(req: Request) -> Result<(), Error> {
+    op(req, "warm")
+}

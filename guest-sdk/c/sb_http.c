@@ -328,6 +328,7 @@ static const char *method_name(wasi_http_types_method_t *method) {
 void exports_wasi_http_incoming_handler_handle(
     exports_wasi_http_incoming_handler_own_incoming_request_t request,
     exports_wasi_http_incoming_handler_own_response_outparam_t response_out) {
+    call_begin();
     wasi_http_types_borrow_incoming_request_t in = wasi_http_types_borrow_incoming_request(request);
 
     wasi_http_types_method_t method;

@@ -330,12 +330,34 @@ void sb_set_user_expiry(sb_user *user, uint64_t unix_seconds) {
 /* ------------------------------------------------------------------ */
 /* Call context                                                        */
 
-/* Asked for once: every call runs in a fresh instance. */
+/* Asked for once per call; call_begin forgets them. */
 static bool user_known, params_known;
 static switchboard_socket_types_user_t caller;
 static sb_user caller_view;
 static c_guest_list_tuple2_string_string_t route_params;
 static sb_pair *route_param_view;
+
+/*
+ * Starts an entry point's call. A warm instance (SB_INSTANCES_WARM) runs
+ * many calls, for different users, so nothing the SDK remembered for the
+ * last one (its caller, its params, its last error) may reach this one.
+ */
+static void call_begin(void) {
+    set_last_error(NULL);
+    if (user_known) {
+        if (caller_view.id) switchboard_socket_types_user_free(&caller);
+        memset(&caller, 0, sizeof caller);
+        memset(&caller_view, 0, sizeof caller_view);
+        user_known = false;
+    }
+    if (params_known) {
+        c_guest_list_tuple2_string_string_free(&route_params);
+        memset(&route_params, 0, sizeof route_params);
+        free(route_param_view);
+        route_param_view = NULL;
+        params_known = false;
+    }
+}
 
 const sb_user *sb_context_user(void) {
     if (!user_known) {
@@ -424,16 +446,21 @@ void sb_http_result_free(sb_http_result *result) {
 extern const sb_config sb_handler_config;
 #endif
 
+/* SB_CONFIG and SB_WARM_CONFIG give these their own names; a value
+ * outside them reaches the host as is, which refuses to load the
+ * component ("unexpected discriminant"), as it should. */
 void exports_switchboard_socket_handler_config(
     exports_switchboard_socket_handler_handler_config_t *ret) {
 #ifdef SB_HAS_CONFIG
     ret->data_type = (switchboard_socket_types_data_type_t)sb_handler_config.data_type;
     ret->timeout_seconds.is_some = sb_handler_config.timeout_seconds != SB_DEFAULT_TIMEOUT;
     ret->timeout_seconds.val = sb_handler_config.timeout_seconds;
+    ret->instances = (switchboard_socket_types_instances_t)sb_handler_config.instances;
 #else
     ret->data_type = SWITCHBOARD_SOCKET_TYPES_DATA_TYPE_JSON;
     ret->timeout_seconds.is_some = false;
     ret->timeout_seconds.val = 0;
+    ret->instances = SWITCHBOARD_SOCKET_TYPES_INSTANCES_FRESH;
 #endif
 }
 
@@ -441,6 +468,7 @@ bool exports_switchboard_socket_handler_handle(exports_switchboard_socket_handle
                                                wit_string *out) {
     sb_request view;
     sb_error err = {NULL};
+    call_begin();
     request_view(req, &view);
     int rc = handle(&view, &err);
     free((void *)view.params);
@@ -454,6 +482,7 @@ bool exports_switchboard_socket_authenticate_authenticate(
     exports_switchboard_socket_authenticate_http_request_t *req,
     exports_switchboard_socket_authenticate_option_user_t *ret, wit_string *out) {
     sb_http_request view;
+    call_begin();
     view.method = terminate(&req->method);
     view.path = terminate(&req->path);
     view.query = terminate(&req->query);
@@ -509,6 +538,7 @@ int on_offline(const char *user, sb_error *err) {
 
 bool exports_switchboard_socket_presence_on_online(wit_string *user_id, wit_string *out) {
     sb_error err = {NULL};
+    call_begin();
     int rc = on_online(terminate(user_id), &err);
     c_guest_string_free(user_id);
     return finish(rc, &err, out);
@@ -516,6 +546,7 @@ bool exports_switchboard_socket_presence_on_online(wit_string *user_id, wit_stri
 
 bool exports_switchboard_socket_presence_on_offline(wit_string *user_id, wit_string *out) {
     sb_error err = {NULL};
+    call_begin();
     int rc = on_offline(terminate(user_id), &err);
     c_guest_string_free(user_id);
     return finish(rc, &err, out);
@@ -539,7 +570,7 @@ void exports_switchboard_socket_logging_hooks(exports_switchboard_socket_logging
 #else
     ret->message_received = SB_MODE(0);
 #endif
-#ifdef SB_HAS_ON_MESSAGE_SENT
+#ifdef SB_HAS_ON_MESSAGES_SENT
     ret->message_sent = SB_MODE(1);
 #else
     ret->message_sent = SB_MODE(0);
@@ -554,6 +585,7 @@ void exports_switchboard_socket_logging_hooks(exports_switchboard_socket_logging
 
 void exports_switchboard_socket_logging_on_message_received(
     exports_switchboard_socket_logging_request_t *req) {
+    call_begin();
 #ifdef SB_HAS_ON_MESSAGE_RECEIVED
     sb_request view;
     request_view(req, &view);
@@ -563,20 +595,30 @@ void exports_switchboard_socket_logging_on_message_received(
     exports_switchboard_socket_logging_request_free(req);
 }
 
-void exports_switchboard_socket_logging_on_message_sent(
-    exports_switchboard_socket_logging_sent_message_t *message) {
-#ifdef SB_HAS_ON_MESSAGE_SENT
-    sb_sent_message view;
-    view.connection = message->connection.is_some ? terminate(&message->connection.val) : NULL;
-    view.user = message->user.is_some ? terminate(&message->user.val) : NULL;
-    data_view(&message->data, &view.kind, &view.data, &view.data_len);
-    on_message_sent(&view);
+/* One call for everything a call sent, as the host batches it. */
+void exports_switchboard_socket_logging_on_messages_sent(
+    exports_switchboard_socket_logging_list_sent_message_t *messages) {
+    call_begin();
+#ifdef SB_HAS_ON_MESSAGES_SENT
+    size_t count = messages->len;
+    sb_sent_message *views = malloc((count ? count : 1) * sizeof *views);
+    if (!views) abort();
+    for (size_t i = 0; i < count; i++) {
+        exports_switchboard_socket_logging_sent_message_t *message = &messages->ptr[i];
+        views[i].connection =
+            message->connection.is_some ? terminate(&message->connection.val) : NULL;
+        views[i].user = message->user.is_some ? terminate(&message->user.val) : NULL;
+        data_view(&message->data, &views[i].kind, &views[i].data, &views[i].data_len);
+    }
+    if (count) on_messages_sent(views, count);
+    free(views);
 #endif
-    exports_switchboard_socket_logging_sent_message_free(message);
+    exports_switchboard_socket_logging_list_sent_message_free(messages);
 }
 
 void exports_switchboard_socket_logging_on_error(wit_string *error,
                                                  exports_switchboard_socket_logging_request_t *req) {
+    call_begin();
 #ifdef SB_HAS_ON_ERROR
     sb_request view;
     if (req) request_view(req, &view);
@@ -613,6 +655,7 @@ void exports_switchboard_socket_job_config(exports_switchboard_socket_job_queue_
 bool exports_switchboard_socket_job_run(exports_switchboard_socket_job_job_t *job, wit_string *out) {
     sb_job view;
     sb_user user = {NULL, NULL, 0};
+    call_begin();
     view.id = terminate(&job->id);
     view.payload = terminate(&job->payload);
     view.payload_len = job->payload.len;
@@ -659,6 +702,7 @@ bool exports_switchboard_socket_schedule_run(exports_switchboard_socket_schedule
                                              wit_string *out) {
     sb_tick view = {tick->scheduled_at, tick->catch_up};
     sb_error err = {NULL};
+    call_begin();
     int rc = run_schedule(&view, &err);
     return finish(rc, &err, out);
 }

@@ -10,7 +10,7 @@
  *   handle                              handler      any route
  *   authenticate                        authenticate index.c or _middleware.c
  *   on_online, on_offline               presence     index.c or _middleware.c
- *   on_message_received, on_message_sent,
+ *   on_message_received, on_messages_sent,
  *   on_error, SB_LOG_HOOKS(...)         logging      any handler or _middleware.c
  *   sb_http_handle                      wasi:http/incoming-handler
  *                                                    handlers/api/ (build --http)
@@ -108,10 +108,32 @@ const char *sb_last_error(void);
  */
 int handle(const sb_request *req, sb_error *err);
 
+/*
+ * How the component's instances live between calls (for every call of
+ * the component, whatever its export).
+ */
+typedef enum {
+    /* A new instance for every call (the default): nothing one call
+     * leaves in memory (statics, globals, the heap) reaches the next. */
+    SB_INSTANCES_FRESH = 0,
+    /*
+     * Instances are kept in a small pool and reused, one call at a time
+     * each: statics and globals persist from one call to the next,
+     * WHOEVER THE CALLER. Never keep one user's data where another
+     * user's call can read it. An instance is discarded after a trap or
+     * a fuel, timeout or memory failure, after a number of calls, after
+     * a time idle, and on a hot swap; the call limits still apply per
+     * call. Memory a call leaks stays leaked for the instance's life.
+     */
+    SB_INSTANCES_WARM = 1
+} sb_instances;
+
 /* Handler options, read once when the component loads. */
 typedef struct {
     sb_data_type data_type;
     uint32_t timeout_seconds; /* SB_DEFAULT_TIMEOUT: the server's default */
+    sb_instances instances;   /* SB_INSTANCES_FRESH (0, the default) or
+                                 SB_INSTANCES_WARM */
 } sb_config;
 
 #define SB_DEFAULT_TIMEOUT 0
@@ -119,10 +141,17 @@ typedef struct {
 /*
  * Declares the data type and timeout of `handle`, at file scope:
  *     SB_CONFIG(SB_DATA_TEXT, 5);
- * Without it: SB_DATA_JSON and the server's default timeout.
+ * Without it: SB_DATA_JSON and the server's default timeout. Instances
+ * are fresh; SB_WARM_CONFIG is the same with warm instances:
+ *     SB_WARM_CONFIG(SB_DATA_JSON, SB_DEFAULT_TIMEOUT);
+ * (Or spell the struct out: const sb_config sb_handler_config =
+ * {SB_DATA_JSON, 5, SB_INSTANCES_WARM};) A data type or instances value
+ * outside its enum makes the server refuse to load the component.
  */
 #define SB_CONFIG(data_type, timeout_seconds) \
-    const sb_config sb_handler_config = {(data_type), (timeout_seconds)}
+    const sb_config sb_handler_config = {(data_type), (timeout_seconds), SB_INSTANCES_FRESH}
+#define SB_WARM_CONFIG(data_type, timeout_seconds) \
+    const sb_config sb_handler_config = {(data_type), (timeout_seconds), SB_INSTANCES_WARM}
 
 /* ------------------------------------------------------------------ */
 /* Sending (usable from every entry point)                            */
@@ -276,13 +305,14 @@ typedef enum {
 } sb_hook_mode;
 
 typedef struct {
-    sb_hook_mode message_received;
-    sb_hook_mode message_sent;
-    sb_hook_mode error;
+    sb_hook_mode message_received; /* on_message_received */
+    sb_hook_mode message_sent;     /* on_messages_sent */
+    sb_hook_mode error;            /* on_error */
 } sb_hook_modes;
 
 /*
- * Declares the mode of each logging hook, at file scope:
+ * Declares the mode of each logging hook, at file scope, in the order
+ * received, sent, error:
  *     SB_LOG_HOOKS(SB_HOOK_WRAP, SB_HOOK_INHERIT, SB_HOOK_HANDLE);
  * Without it, each hook this file defines is SB_HOOK_HANDLE and the
  * others SB_HOOK_INHERIT.
@@ -290,7 +320,8 @@ typedef struct {
 #define SB_LOG_HOOKS(message_received, message_sent, error) \
     const sb_hook_modes sb_log_hooks = {(message_received), (message_sent), (error)}
 
-/* A message a component sent. */
+/* A message a component sent: to one connection (an anonymous send) or
+ * to one user (a send by a user, or each user of a send-to). */
 typedef struct {
     const char *connection; /* set for an anonymous send, else NULL */
     const char *user;       /* set for a send by or to a user, else NULL */
@@ -300,7 +331,15 @@ typedef struct {
 } sb_sent_message;
 
 void on_message_received(const sb_request *req);
-void on_message_sent(const sb_sent_message *message);
+/*
+ * The messages one call sent, `count` of them (at least 1), in the order
+ * it sent them: one entry per message to one connection or one user, so
+ * an sb_send_to* to 100 users gives 100 entries in one call of this
+ * hook. Called once after the call that sent them, only if it sent any.
+ * (It replaced switchboard:socket 0.3.0's on_message_sent(message), one
+ * call per message; the build refuses a file that still defines that.)
+ */
+void on_messages_sent(const sb_sent_message *messages, size_t count);
 /* A handler or middleware failed; `req` is NULL when the failure was not
  * about one message. */
 void on_error(const char *error, const sb_request *req);
@@ -312,7 +351,8 @@ void on_error(const char *error, const sb_request *req);
  * The user the call acts for: the socket message's or HTTP request's
  * authenticated user, or the user a presence hook is about. NULL when
  * the caller is anonymous. Owned by the SDK; valid for the rest of the
- * call (each call runs in a fresh instance).
+ * call (asked of the host once per call, and forgotten when the next
+ * call of a warm instance begins: never keep the pointer).
  */
 const sb_user *sb_context_user(void);
 
@@ -320,7 +360,8 @@ const sb_user *sb_context_user(void);
  * The route's params: for a socket message its `[param]` folders (the
  * same as sb_request's), for an HTTP request its `[param]` path
  * segments (`api/echo/[id].c` gives id=7 for /api/echo/7). `count`
- * receives how many. Owned by the SDK, valid for the rest of the call.
+ * receives how many. Owned by the SDK, valid for the rest of the call,
+ * like sb_context_user's.
  */
 const sb_pair *sb_context_params(size_t *count);
 

@@ -43,17 +43,24 @@ INTERFACES = {
     "handler": ("Handler", ["config", "handle"]),
     "authenticate": ("Authenticate", ["authenticate"]),
     "presence": ("Presence", ["on_online", "on_offline"]),
-    "logging": ("Logging", ["hooks", "on_message_received", "on_message_sent", "on_error"]),
+    "logging": ("Logging", ["hooks", "on_message_received", "on_messages_sent", "on_error"]),
 }
 # Module-level names that make a module implement an interface.
 TRIGGERS = {
     "handler": ["handle"],
     "authenticate": ["authenticate"],
     "presence": ["on_online", "on_offline"],
-    "logging": ["on_message_received", "on_message_sent", "on_error", "hooks"],
+    "logging": ["on_message_received", "on_messages_sent", "on_error", "hooks"],
 }
 FUNCTIONS = {"handle", "authenticate", "on_online", "on_offline",
-             "on_message_received", "on_message_sent", "on_error"}
+             "on_message_received", "on_messages_sent", "on_error"}
+# Entry points of an older switchboard:socket, refused with what replaced
+# them (else a module defining one would build and never be called).
+RENAMED = {
+    "on_message_sent": "`on_message_sent(message)` is now `on_messages_sent(messages)` "
+                       "(switchboard:socket 0.4.0): it is called once after a call that sent "
+                       "anything, with the list of the messages it sent",
+}
 # The kinds of build other than a socket route: the flag, the folder under
 # handlers/, the one interface exported, and the glue's class and SDK
 # module.
@@ -72,6 +79,13 @@ class BuildError(Exception):
     pass
 
 
+def refuse_renamed(names, filename):
+    for old, why in RENAMED.items():
+        node = names.get(old)
+        if node is not None:
+            raise BuildError(f"{filename}:{node.lineno}: {why}")
+
+
 def find_http_handler(source, filename):
     """Checks that an `api/` module defines a plain `handle(request)` and
     none of the socket entry points, which an HTTP handler cannot export."""
@@ -80,6 +94,7 @@ def find_http_handler(source, filename):
     except SyntaxError as e:
         raise BuildError(f"{filename}:{e.lineno}:{e.offset}: {e.msg}") from None
     names = bound_names(tree.body, {})
+    refuse_renamed(names, filename)
     node = names.get("handle")
     if node is None:
         hint = " (names imported with `*` are not seen)" if "*" in names else ""
@@ -106,6 +121,7 @@ def find_runner(source, filename, kind):
     except SyntaxError as e:
         raise BuildError(f"{filename}:{e.lineno}:{e.offset}: {e.msg}") from None
     names = bound_names(tree.body, {})
+    refuse_renamed(names, filename)
     what = "a job" if kind == "job" else "a schedule"
     node = names.get("run")
     if node is None:
@@ -164,6 +180,7 @@ def find_exports(source, filename):
     except SyntaxError as e:
         raise BuildError(f"{filename}:{e.lineno}:{e.offset}: {e.msg}") from None
     names = bound_names(tree.body, {})
+    refuse_renamed(names, filename)
     for setting in ("config", "hooks"):
         # `import config` binds a module, not a setting.
         if isinstance(names.get(setting), (ast.Import, ast.ImportFrom)):
@@ -182,7 +199,7 @@ def find_exports(source, filename):
             hint += "; `run` is for jobs and schedules: build with --job or --schedule"
         raise BuildError(
             f"{filename}: defines none of handle, authenticate, on_online, on_offline, "
-            f"on_message_received, on_message_sent, on_error{hint}"
+            f"on_message_received, on_messages_sent, on_error{hint}"
         )
     return exports
 
@@ -211,7 +228,7 @@ def glue(exports):
             params = {
                 "config": "", "hooks": "", "handle": "req", "authenticate": "req",
                 "on_online": "user_id", "on_offline": "user_id",
-                "on_message_received": "req", "on_message_sent": "message",
+                "on_message_received": "req", "on_messages_sent": "messages",
                 "on_error": "error, req",
             }[fn]
             args = ", " + params if params else ""

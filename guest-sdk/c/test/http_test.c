@@ -133,6 +133,18 @@ bool switchboard_socket_context_attempt(uint32_t *ret) {
     (void)ret;
     return false;
 }
+/* What the glue frees when a call begins (the last call's context). */
+void switchboard_socket_types_user_free(switchboard_socket_types_user_t *user) {
+    c_guest_string_free(&user->id);
+    if (user->claims.is_some) c_guest_string_free(&user->claims.val);
+}
+void c_guest_list_tuple2_string_string_free(c_guest_list_tuple2_string_string_t *list) {
+    for (size_t i = 0; i < list->len; i++) {
+        c_guest_string_free(&list->ptr[i].f0);
+        c_guest_string_free(&list->ptr[i].f1);
+    }
+    free(list->ptr);
+}
 bool switchboard_socket_queue_push(c_guest_string_t *q, c_guest_string_t *p,
                                    switchboard_socket_queue_push_options_t *o, c_guest_string_t *ret,
                                    c_guest_string_t *err) {

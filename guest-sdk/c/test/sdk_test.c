@@ -147,12 +147,75 @@ void c_guest_list_string_free(c_guest_list_string_t *list) {
     list->len = 0;
 }
 
-/* The call context: user ann with claims, one route param. */
+/* What the generated bindings free, for the glue of the exports. */
+static int sent_lists_freed; /* how many sent-message lists the glue freed */
+
+void c_guest_string_free(c_guest_string_t *s) {
+    free(s->ptr);
+    s->ptr = NULL;
+    s->len = 0;
+}
+
+void switchboard_socket_types_user_free(switchboard_socket_types_user_t *user) {
+    c_guest_string_free(&user->id);
+    if (user->claims.is_some) c_guest_string_free(&user->claims.val);
+}
+
+void c_guest_list_tuple2_string_string_free(c_guest_list_tuple2_string_string_t *list) {
+    for (size_t i = 0; i < list->len; i++) {
+        c_guest_string_free(&list->ptr[i].f0);
+        c_guest_string_free(&list->ptr[i].f1);
+    }
+    free(list->ptr);
+}
+
+static void data_free(switchboard_socket_types_data_t *data) {
+    c_guest_string_free(&data->val.json); /* json, text, binary: one layout */
+}
+
+static void request_free(switchboard_socket_types_request_t *req) {
+    c_guest_string_free(&req->connection);
+    c_guest_string_free(&req->request_id);
+    data_free(&req->data);
+    if (req->user.is_some) {
+        c_guest_string_free(&req->user.val.id);
+        if (req->user.val.claims.is_some) c_guest_string_free(&req->user.val.claims.val);
+    }
+    for (size_t i = 0; i < req->params.len; i++) {
+        c_guest_string_free(&req->params.ptr[i].f0);
+        c_guest_string_free(&req->params.ptr[i].f1);
+    }
+    free(req->params.ptr);
+}
+
+void exports_switchboard_socket_handler_request_free(exports_switchboard_socket_handler_request_t *req) {
+    request_free(req);
+}
+
+void exports_switchboard_socket_logging_request_free(exports_switchboard_socket_logging_request_t *req) {
+    request_free(req);
+}
+
+void exports_switchboard_socket_logging_list_sent_message_free(
+    exports_switchboard_socket_logging_list_sent_message_t *list) {
+    sent_lists_freed++;
+    for (size_t i = 0; i < list->len; i++) {
+        if (list->ptr[i].connection.is_some) c_guest_string_free(&list->ptr[i].connection.val);
+        if (list->ptr[i].user.is_some) c_guest_string_free(&list->ptr[i].user.val);
+        data_free(&list->ptr[i].data);
+    }
+    free(list->ptr);
+}
+
+/* The call context: the user `context_user` (ann) with claims, or
+ * anonymous when NULL; one route param. */
 static int context_calls;
+static const char *context_user = "ann";
 
 bool switchboard_socket_context_user(switchboard_socket_types_user_t *ret) {
     context_calls++;
-    ret->id = owned("ann");
+    if (!context_user) return false;
+    ret->id = owned(context_user);
     ret->claims.is_some = true;
     ret->claims.val = owned("{\"role\":\"admin\"}");
     ret->expires_at.is_some = true;
@@ -196,7 +259,54 @@ bool switchboard_socket_queue_push(c_guest_string_t *queue, c_guest_string_t *pa
     return true;
 }
 
-/* The exports of a job and of a schedule, as the glue calls them. */
+/* The exports of a handler, logging, a job and a schedule, as the glue
+ * calls them. */
+SB_WARM_CONFIG(SB_DATA_TEXT, 7);
+
+static char *copy_of(const char *text) {
+    char *copy = malloc(strlen(text) + 1);
+    if (!copy) abort();
+    strcpy(copy, text);
+    return copy;
+}
+
+/* What `handle` saw of the context, and what it should do. */
+static char *seen_context_user; /* "-" for anonymous */
+static bool handle_fails;       /* return -1 without sb_fail */
+
+int handle(const sb_request *req, sb_error *err) {
+    (void)req, (void)err;
+    const sb_user *user = sb_context_user();
+    free(seen_context_user);
+    seen_context_user = copy_of(user ? user->id : "-");
+    return handle_fails ? -1 : 0;
+}
+
+/* What on_messages_sent saw: its calls, and the last batch as text,
+ * one "connection|user|kind|data" line per message. */
+static int sent_calls;
+static size_t sent_count;
+static char *sent_text;
+
+void on_messages_sent(const sb_sent_message *messages, size_t count) {
+    sent_calls++;
+    sent_count = count;
+    sb_buf text = SB_BUF_INIT;
+    for (size_t i = 0; i < count; i++) {
+        sb_buf_add(&text, messages[i].connection ? messages[i].connection : "-");
+        sb_buf_add_char(&text, '|');
+        sb_buf_add(&text, messages[i].user ? messages[i].user : "-");
+        sb_buf_add_char(&text, '|');
+        sb_buf_add_int(&text, messages[i].kind);
+        sb_buf_add_char(&text, '|');
+        sb_buf_add_n(&text, messages[i].data, messages[i].data_len);
+        sb_buf_add_char(&text, '\n');
+    }
+    free(sent_text);
+    sent_text = copy_of(sb_buf_str(&text));
+    sb_buf_free(&text);
+}
+
 SB_QUEUE_CONFIG(0, 3, 30);
 SB_SCHEDULE_CONFIG("*/5 * * * *", "Europe/Paris", 0);
 
@@ -315,6 +425,112 @@ static void test_schedule_exports(void) {
     free(err.ptr);
 }
 
+static exports_switchboard_socket_handler_request_t a_request(void) {
+    exports_switchboard_socket_handler_request_t req;
+    memset(&req, 0, sizeof req);
+    req.connection = owned("c1");
+    req.request_id = owned("r1");
+    req.data.tag = SWITCHBOARD_SOCKET_TYPES_DATA_TEXT;
+    req.data.val.text = owned("hi");
+    return req;
+}
+
+static void test_handler_config(void) {
+    exports_switchboard_socket_handler_handler_config_t config;
+    memset(&config, 0xff, sizeof config);
+    exports_switchboard_socket_handler_config(&config);
+    CHECK(config.data_type == SWITCHBOARD_SOCKET_TYPES_DATA_TYPE_TEXT);
+    CHECK(config.timeout_seconds.is_some && config.timeout_seconds.val == 7);
+    CHECK(config.instances == SWITCHBOARD_SOCKET_TYPES_INSTANCES_WARM);
+    /* The C enum and the WIT enum agree, and SB_CONFIG stays fresh. */
+    CHECK(SB_INSTANCES_FRESH == SWITCHBOARD_SOCKET_TYPES_INSTANCES_FRESH);
+    CHECK(SB_INSTANCES_WARM == SWITCHBOARD_SOCKET_TYPES_INSTANCES_WARM);
+    SB_CONFIG(SB_DATA_JSON, 5);
+    CHECK(sb_handler_config.instances == SB_INSTANCES_FRESH && sb_handler_config.timeout_seconds == 5);
+    /* A config spelled out before `instances` existed still means fresh. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+    const sb_config two_fields = {SB_DATA_FRAME, 0};
+#pragma GCC diagnostic pop
+    CHECK(two_fields.instances == SB_INSTANCES_FRESH);
+}
+
+/* A warm instance runs call after call: each one asks the host for its
+ * own context and starts with no last error. */
+static void test_calls_forget_the_last_one(void) {
+    c_guest_string_t err = {NULL, 0};
+    context_user = "ann";
+    exports_switchboard_socket_handler_request_t req = a_request();
+    int calls = context_calls;
+    CHECK(exports_switchboard_socket_handler_handle(&req, &err));
+    CHECK(str_is(seen_context_user, "ann"));
+    CHECK(context_calls == calls + 1);
+
+    context_user = "bob";
+    req = a_request();
+    CHECK(exports_switchboard_socket_handler_handle(&req, &err));
+    CHECK(str_is(seen_context_user, "bob"));
+    CHECK(context_calls == calls + 2);
+
+    context_user = NULL;
+    req = a_request();
+    CHECK(exports_switchboard_socket_handler_handle(&req, &err));
+    CHECK(str_is(seen_context_user, "-"));
+
+    /* A failure left by one call is not the next call's reason. */
+    context_user = "ann";
+    refuse = "ann's secret reason";
+    CHECK(sb_store_delete("k") == -1);
+    refuse = NULL;
+    handle_fails = true;
+    req = a_request();
+    CHECK(!exports_switchboard_socket_handler_handle(&req, &err));
+    CHECK(err.len == 6 && memcmp(err.ptr, "failed", 6) == 0);
+    free(err.ptr);
+    handle_fails = false;
+    CHECK(str_is(sb_last_error(), ""));
+}
+
+static exports_switchboard_socket_logging_sent_message_t sent(const char *connection,
+                                                             const char *user, uint8_t tag,
+                                                             const char *data) {
+    exports_switchboard_socket_logging_sent_message_t m;
+    memset(&m, 0, sizeof m);
+    m.connection.is_some = connection != NULL;
+    if (connection) m.connection.val = owned(connection);
+    m.user.is_some = user != NULL;
+    if (user) m.user.val = owned(user);
+    m.data.tag = tag;
+    m.data.val.json = owned(data);
+    return m;
+}
+
+static void test_messages_sent(void) {
+    exports_switchboard_socket_logging_hook_modes_t modes;
+    exports_switchboard_socket_logging_hooks(&modes);
+    CHECK(modes.message_received == SWITCHBOARD_SOCKET_TYPES_HOOK_MODE_INHERIT);
+    CHECK(modes.message_sent == SWITCHBOARD_SOCKET_TYPES_HOOK_MODE_HANDLE);
+    CHECK(modes.error == SWITCHBOARD_SOCKET_TYPES_HOOK_MODE_INHERIT);
+
+    exports_switchboard_socket_logging_list_sent_message_t list;
+    list.len = 3;
+    list.ptr = malloc(3 * sizeof *list.ptr);
+    if (!list.ptr) abort();
+    list.ptr[0] = sent("c1", NULL, SWITCHBOARD_SOCKET_TYPES_DATA_JSON, "{\"n\":1}");
+    list.ptr[1] = sent(NULL, "ann", SWITCHBOARD_SOCKET_TYPES_DATA_TEXT, "hi");
+    list.ptr[2] = sent(NULL, "bob", SWITCHBOARD_SOCKET_TYPES_DATA_BINARY, "");
+    exports_switchboard_socket_logging_on_messages_sent(&list);
+    CHECK(sent_calls == 1 && sent_count == 3);
+    CHECK(str_is(sent_text, "c1|-|0|{\"n\":1}\n-|ann|1|hi\n-|bob|2|\n"));
+    CHECK(sent_lists_freed == 1);
+
+    /* An empty batch (the host sends none) does not reach the hook. */
+    list.len = 0;
+    list.ptr = NULL;
+    exports_switchboard_socket_logging_on_messages_sent(&list);
+    CHECK(sent_calls == 1 && sent_lists_freed == 2);
+}
+
 static void test_context(void) {
     const sb_user *user = sb_context_user();
     CHECK(user != NULL);
@@ -422,6 +638,9 @@ int main(void) {
     test_ok_results();
     test_errors();
     test_context();
+    test_handler_config();
+    test_calls_forget_the_last_one();
+    test_messages_sent();
     test_fetch_outside_api();
     test_queue();
     test_job_exports();

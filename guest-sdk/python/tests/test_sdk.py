@@ -670,7 +670,7 @@ class ExportsTest(unittest.TestCase):
     def test_handle_gets_decoded_request(self):
         seen = []
         _exports.load(Route(handle=seen.append, config={"data": "json", "timeout": 5}))
-        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, 5))
+        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, 5, wit.Instances.FRESH))
         _exports.handle(request(wit.Data_Json('{"a":[1]}'), wit.User("ann", '{"role":"x"}', 1700000000),
                                 [("room", "lobby")]))
         req = seen[0]
@@ -699,9 +699,21 @@ class ExportsTest(unittest.TestCase):
         self.assertEqual(caught.exception.value, "ValueError")
 
     def test_bad_config(self):
-        for config in [{"data": "xml"}, {"timeout": 0}, {"timeout": True}, {"other": 1}, []]:
-            with self.assertRaises((ValueError, TypeError)):
+        for config in [{"data": "xml"}, {"timeout": 0}, {"timeout": True}, {"other": 1}, [],
+                       {"instances": "hot"}, {"instances": "WARM"}, {"instances": True}, {"instances": None}]:
+            with self.subTest(config), self.assertRaises((ValueError, TypeError)):
                 _exports.load(Route(handle=print, config=config))
+        with self.assertRaises(ValueError) as caught:
+            _exports.load(Route(handle=print, config={"instances": "pooled"}))
+        self.assertIn("fresh, warm", str(caught.exception))
+
+    def test_instances(self):
+        _exports.load(Route(handle=print, config={"instances": "warm"}))
+        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, None, wit.Instances.WARM))
+        _exports.load(Route(handle=print, config={"data": "text", "timeout": 3, "instances": "fresh"}))
+        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.TEXT, 3, wit.Instances.FRESH))
+        _exports.load(Route(handle=print))
+        self.assertEqual(_exports.config().instances, wit.Instances.FRESH)
 
     def test_authenticate(self):
         http = wit.HttpRequest("GET", "/socket", "user=ann", [("user", "ann")],
@@ -733,7 +745,7 @@ class ExportsTest(unittest.TestCase):
 
     def test_imported_module_is_not_a_setting(self):
         _exports.load(Route(handle=print, config=unittest, hooks=os))
-        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, None))
+        self.assertEqual(_exports.config(), wit.HandlerConfig(wit.DataType.JSON, None, wit.Instances.FRESH))
 
     def test_presence_one_hook(self):
         seen = []
@@ -746,12 +758,44 @@ class ExportsTest(unittest.TestCase):
         M = wit.HookMode
         _exports.load(Route(on_error=print))
         self.assertEqual(_exports.hooks(), wit.HookModes(M.INHERIT, M.INHERIT, M.HANDLE))
-        _exports.load(Route(on_error=print, hooks={"on_error": "wrap", "on_message_sent": "disable"}))
+        _exports.load(Route(on_error=print, hooks={"on_error": "wrap", "on_messages_sent": "disable"}))
         self.assertEqual(_exports.hooks(), wit.HookModes(M.INHERIT, M.DISABLE, M.WRAP))
+        _exports.load(Route(on_messages_sent=print))
+        self.assertEqual(_exports.hooks(), wit.HookModes(M.INHERIT, M.HANDLE, M.INHERIT))
+        with self.assertRaises(ValueError) as caught:
+            _exports.load(Route(hooks={"on_message_sent": "disable"}))
+        self.assertIn("on_messages_sent", str(caught.exception))
+        with self.assertRaises(ValueError) as caught:
+            _exports.load(Route(on_message_sent=print))
+        self.assertIn("on_messages_sent", str(caught.exception))
         with self.assertRaises(ValueError):
             _exports.load(Route(hooks={"error": "wrap"}))
         with self.assertRaises(ValueError):
             _exports.load(Route(hooks={"on_error": "loud"}))
+
+
+    def test_messages_sent_gets_the_whole_batch(self):
+        seen = []
+        _exports.load(Route(on_messages_sent=seen.append))
+        _exports.on_messages_sent([
+            wit.SentMessage("c1", None, wit.Data_Json('{"n":1}')),
+            wit.SentMessage(None, "ann", wit.Data_Text("hi")),
+            wit.SentMessage(None, "bob", wit.Data_Binary(b"\x00")),
+        ])
+        self.assertEqual(len(seen), 1)
+        self.assertEqual([(m.connection, m.user, m.data, m.kind) for m in seen[0]],
+                         [("c1", None, {"n": 1}, "json"), (None, "ann", "hi", "text"),
+                          (None, "bob", b"\x00", "binary")])
+        self.assertTrue(all(isinstance(m, switchboard.SentMessage) for m in seen[0]))
+
+    def test_failing_log_hook_is_printed_not_raised(self):
+        def boom(messages):
+            raise RuntimeError("hook failed")
+
+        _exports.load(Route(on_messages_sent=boom))
+        with unittest.mock.patch("sys.stderr") as stderr:
+            _exports.on_messages_sent([wit.SentMessage("c1", None, wit.Data_Text("x"))])
+        self.assertIn("hook failed", "".join(c.args[0] for c in stderr.write.call_args_list))
 
 
 class BuildScanTest(unittest.TestCase):
@@ -766,7 +810,7 @@ class BuildScanTest(unittest.TestCase):
                          ["authenticate", "logging"])
         self.assertEqual(self.exports("try:\n    def on_error(e, r): pass\nexcept Exception: pass"),
                          ["logging"])
-        self.assertEqual(self.exports("def handle(r): pass\ndef on_message_sent(m): pass"),
+        self.assertEqual(self.exports("def handle(r): pass\ndef on_messages_sent(m): pass"),
                          ["handler", "logging"])
         self.assertEqual(self.exports("import config, hooks\ndef authenticate(r): pass"),
                          ["authenticate"])
@@ -775,6 +819,15 @@ class BuildScanTest(unittest.TestCase):
         for source in ["x = 1", "config = {}\n", "async def handle(req): pass", "def handle(:"]:
             with self.assertRaises(build.BuildError):
                 self.exports(source)
+
+    def test_refuses_the_old_sent_hook(self):
+        for source in ["def handle(r): pass\ndef on_message_sent(m): pass", "def on_message_sent(m): pass",
+                       "from log import on_message_sent\ndef on_error(e, r): pass"]:
+            with self.subTest(source), self.assertRaises(build.BuildError) as caught:
+                self.exports(source)
+            self.assertIn("on_messages_sent(messages)", str(caught.exception))
+        with self.assertRaises(build.BuildError):
+            build.find_runner("def run(j): pass\ndef on_message_sent(m): pass", "handlers/queues/w.py", "job")
 
     def test_glue_compiles(self):
         for exports in (["handler"], list(build.INTERFACES)):

@@ -6,7 +6,7 @@ the ones it finds:
 
     from switchboard import socket
 
-    config = {"data": "json", "timeout": 5}   # optional
+    config = {"data": "json", "timeout": 5, "instances": "warm"}   # optional
 
     def handle(req):
         socket.send({"hello": req.data["name"]})
@@ -15,8 +15,14 @@ the ones it finds:
 - `authenticate(http_request)`: return None (anonymous), a user id or a
   `User`, or raise to refuse (exports `authenticate`).
 - `on_online(user_id)`, `on_offline(user_id)` (export `presence`).
-- `on_message_received(req)`, `on_message_sent(message)`,
-  `on_error(error, req)` and an optional `hooks` dict (export `logging`).
+- `on_message_received(req)`, `on_messages_sent(messages)` (a list of
+  `SentMessage`, once per call that sent any), `on_error(error, req)` and
+  an optional `hooks` dict (export `logging`).
+
+`config["instances"]` is "fresh" (the default: a new instance per call) or
+"warm" (instances are reused, so module state persists between calls,
+whoever the caller; never keep one user's data where another's call can
+read it).
 
 An exception raised by a handler is the error the client receives as
 {"error": "<str(exception)>"}.

@@ -18,14 +18,24 @@ DATA_TYPES = {
     "binary": wit.DataType.BINARY,
     "frame": wit.DataType.FRAME,
 }
-CONFIG_KEYS = ("data", "timeout")
+INSTANCES = {
+    "fresh": wit.Instances.FRESH,
+    "warm": wit.Instances.WARM,
+}
+CONFIG_KEYS = ("data", "timeout", "instances")
 HOOK_MODES = {
     "inherit": wit.HookMode.INHERIT,
     "handle": wit.HookMode.HANDLE,
     "wrap": wit.HookMode.WRAP,
     "disable": wit.HookMode.DISABLE,
 }
-HOOKS = ("on_message_received", "on_message_sent", "on_error")
+HOOKS = ("on_message_received", "on_messages_sent", "on_error")
+# Names of switchboard:socket 0.3.0 that 0.4.0 replaced: defining one is a
+# mistake that would otherwise be silently ignored.
+RENAMED = {
+    "on_message_sent": "`on_message_sent(message)` is now `on_messages_sent(messages)`: it is "
+                       "called once per call that sent anything, with the list of its messages",
+}
 
 _route = None
 _config = None
@@ -37,6 +47,9 @@ def load(module):
     runs while the component is built, so mistakes fail the build."""
     global _route, _config, _hooks
     _route = module
+    for old, why in RENAMED.items():
+        if callable(getattr(module, old, None)):
+            raise ValueError(why)
     _config = handler_config(_setting(module, "config"))
     _hooks = hook_modes(module, _setting(module, "hooks"))
 
@@ -45,10 +58,10 @@ def handler_config(config):
     if config is None:
         config = {}
     if not isinstance(config, dict):
-        raise TypeError("`config` must be a dict like {'data': 'json', 'timeout': 5}")
+        raise TypeError("`config` must be a dict like {'data': 'json', 'timeout': 5, 'instances': 'warm'}")
     unknown = [k for k in config if k not in CONFIG_KEYS]
     if unknown:
-        raise ValueError(f"unknown `config` key {unknown[0]!r}; the keys are 'data' and 'timeout'")
+        raise ValueError(f"unknown `config` key {unknown[0]!r}; the keys are 'data', 'timeout' and 'instances'")
     data = config.get("data", "json")
     if data not in DATA_TYPES:
         raise ValueError(f"config['data'] must be one of {', '.join(DATA_TYPES)}, not {data!r}")
@@ -57,7 +70,10 @@ def handler_config(config):
         isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout < 2**32
     ):
         raise ValueError(f"config['timeout'] must be a whole number of seconds (1 or more), not {timeout!r}")
-    return wit.HandlerConfig(DATA_TYPES[data], timeout)
+    instances = config.get("instances", "fresh")
+    if not isinstance(instances, str) or instances not in INSTANCES:
+        raise ValueError(f"config['instances'] must be one of {', '.join(INSTANCES)}, not {instances!r}")
+    return wit.HandlerConfig(DATA_TYPES[data], timeout, INSTANCES[instances])
 
 
 def hook_modes(module, hooks):
@@ -66,6 +82,8 @@ def hook_modes(module, hooks):
     if not isinstance(hooks, dict):
         raise TypeError("`hooks` must be a dict like {'on_error': 'wrap'}")
     for name, mode in hooks.items():
+        if name in RENAMED:
+            raise ValueError(f"unknown hook {name!r} in `hooks`: {RENAMED[name]}")
         if name not in HOOKS:
             raise ValueError(f"unknown hook {name!r} in `hooks`; the hooks are {', '.join(HOOKS)}")
         if mode not in HOOK_MODES:
@@ -140,8 +158,8 @@ def on_message_received(req):
     _log("on_message_received", lambda: (Request._from_wit(req),))
 
 
-def on_message_sent(message):
-    _log("on_message_sent", lambda: (SentMessage._from_wit(message),))
+def on_messages_sent(messages):
+    _log("on_messages_sent", lambda: ([SentMessage._from_wit(m) for m in messages],))
 
 
 def on_error(error, req):

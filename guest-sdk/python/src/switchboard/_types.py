@@ -139,9 +139,10 @@ class HttpRequest:
 
 
 class SentMessage:
-    """A message a component sent (see `on_message_sent`): `connection` is
-    set for an anonymous `send`, `user` for a send by a user and for each
-    user of `socket.to`; `data` is decoded like `Request.data`."""
+    """A message a component sent (`on_messages_sent` gets a list of them,
+    in send order): `connection` is set for an anonymous `send`, `user` for
+    a send by a user and for each user of `socket.to` (one entry per user);
+    `data` is decoded like `Request.data`."""
 
     __slots__ = ("connection", "user", "data", "kind")
 

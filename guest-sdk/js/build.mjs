@@ -85,7 +85,7 @@ const INTERFACES = {
   onOnline: "presence",
   onOffline: "presence",
   onMessageReceived: "logging",
-  onMessageSent: "logging",
+  onMessagesSent: "logging",
   onError: "logging",
   hooks: "logging",
 };
@@ -201,6 +201,12 @@ function worldFile(interfaces) {
 
 // Which interfaces a socket module implements, by its exports.
 function socketInterfaces(sourceArg, names) {
+  if (names.includes("onMessageSent")) {
+    fail(
+      `${sourceArg}: exports onMessageSent, which is no longer a hook: export onMessagesSent(messages) instead, ` +
+        "called once after each call that sent anything, with every message it sent in order",
+    );
+  }
   const interfaces = new Set();
   for (const name of names) {
     const iface = INTERFACES[name];
@@ -212,7 +218,7 @@ function socketInterfaces(sourceArg, names) {
   if (interfaces.size === 0) {
     fail(
       `${sourceArg}: exports nothing Switchboard calls; export a default handler function, ` +
-        "authenticate, onOnline/onOffline, or logging hooks (onMessageReceived, onMessageSent, onError, hooks)",
+        "authenticate, onOnline/onOffline, or logging hooks (onMessageReceived, onMessagesSent, onError, hooks)",
     );
   }
   const order = ["handler", "authenticate", "presence", "logging"];

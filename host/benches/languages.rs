@@ -3,9 +3,10 @@
 //! with that language's SDK, then measured for component size, compile
 //! time (cold, and from the compile cache) and the median fresh-instance
 //! call of `{"op":"echo"}`, which parses JSON, builds a reply and sends it.
-//! Calls are timed with the default 256 KiB kept resident per pool slot
-//! and with 16 MiB (`--keep-resident-kib 16384`), which resets only the
-//! pages a call dirtied.
+//! Calls are timed with the default 256 KiB kept resident per pool slot,
+//! with 16 MiB (`--keep-resident-kib 16384`), which resets only the pages
+//! a call dirtied, and in a warm instance (the same component loaded as if
+//! it declared `instances: warm`), which resets nothing.
 //!
 //! `cargo bench -p switchboard --bench languages [-- CALLS] [LANG...]`
 //! (default 2,000 calls; all of rust, js, ts, python and c). The SDKs must
@@ -18,7 +19,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use switchboard::runtime::Runtime;
-use switchboard::runtime::bindings::types::{Data, Request};
+use switchboard::runtime::bindings::types::{Data, Instances, Request};
 use switchboard::settings::CallLimits;
 
 const LANGUAGES: [&str; 5] = ["rust", "js", "ts", "python", "c"];
@@ -54,6 +55,8 @@ struct Row {
     calls: Calls,
     /// The same calls with 16 MiB kept resident.
     calls_resident: Calls,
+    /// The same calls in a warm instance.
+    calls_warm: Calls,
 }
 
 struct Calls {
@@ -105,8 +108,16 @@ async fn measure(lang: &'static str, wasm: &Path, calls: usize) -> anyhow::Resul
         bytes: std::fs::metadata(wasm)?.len(),
         cold,
         cached,
-        calls: time_calls(lang, wasm, calls, CallLimits::default()).await?,
-        calls_resident: time_calls(lang, wasm, calls, resident).await?,
+        calls: time_calls(lang, wasm, calls, CallLimits::default(), None).await?,
+        calls_resident: time_calls(lang, wasm, calls, resident, None).await?,
+        calls_warm: time_calls(
+            lang,
+            wasm,
+            calls,
+            CallLimits::default(),
+            Some(Instances::Warm),
+        )
+        .await?,
     })
 }
 
@@ -115,9 +126,11 @@ async fn time_calls(
     wasm: &Path,
     calls: usize,
     limits: CallLimits,
+    instances: Option<Instances>,
 ) -> anyhow::Result<Calls> {
     let runtime = Runtime::new(limits, None)?;
-    let component = runtime.load_file("index.wasm", wasm).await?;
+    let bytes = std::fs::read(wasm)?;
+    let component = runtime.load_as("index.wasm", bytes, instances).await?;
     let mut conn = common::OneConnection::new().await;
     let request = Request {
         connection: conn.id.to_string(),
@@ -142,12 +155,12 @@ async fn time_calls(
 fn print_table(rows: &[Row], calls: usize) {
     println!();
     println!(
-        "| language | component | compile, cold | from cache | call median (p99) | with 16 MiB resident |"
+        "| language | component | compile, cold | from cache | fresh call median (p99) | with 16 MiB resident | warm call |"
     );
-    println!("|---|--:|--:|--:|--:|--:|");
+    println!("|---|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         println!(
-            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs ({}) | {} µs ({}) |",
+            "| {} | {:.1} KiB | {:.0} ms | {:.1} ms | {} µs ({}) | {} µs ({}) | {} µs ({}) |",
             row.lang,
             row.bytes as f64 / 1024.0,
             row.cold.as_secs_f64() * 1e3,
@@ -156,6 +169,8 @@ fn print_table(rows: &[Row], calls: usize) {
             micros(row.calls.p99),
             micros(row.calls_resident.median),
             micros(row.calls_resident.p99),
+            micros(row.calls_warm.median),
+            micros(row.calls_warm.p99),
         );
     }
     let json: Vec<_> = rows
@@ -169,6 +184,8 @@ fn print_table(rows: &[Row], calls: usize) {
                 "call_median_us": micros(row.calls.median),
                 "call_p99_us": micros(row.calls.p99),
                 "call_median_us_16mib_resident": micros(row.calls_resident.median),
+                "call_median_us_warm": micros(row.calls_warm.median),
+                "call_p99_us_warm": micros(row.calls_warm.p99),
             })
         })
         .collect();

@@ -1,7 +1,8 @@
 // Anything else: say what the chat understands.
 import type { Config } from "switchboard";
 
-export const config: Config = { type: "frame" };
+// Warm (instances reused between calls): no module state at all.
+export const config: Config = { type: "frame", instances: "warm" };
 
 export default function (): void {
   throw new Error(

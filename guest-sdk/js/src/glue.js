@@ -9,10 +9,11 @@ import * as http from "#wasi-http";
 import { Response } from "./fetch-api.js";
 
 const DATA_TYPES = ["json", "text", "binary", "frame"];
+const INSTANCES = ["fresh", "warm"];
 const HOOK_MODES = ["inherit", "handle", "wrap", "disable"];
 const HOOKS = {
   messageReceived: "onMessageReceived",
-  messageSent: "onMessageSent",
+  messageSent: "onMessagesSent",
   error: "onError",
 };
 
@@ -128,10 +129,10 @@ export class HttpRequest {
   }
 }
 
-function checkConfig(config) {
-  for (const key of Object.keys(config)) {
-    if (key !== "type" && key !== "timeout") throw new Error(`config.${key} is not an option (type, timeout)`);
-  }
+/** A handler's config, `export const config = { type, timeout, instances }`
+ *  (each optional), as the WIT `handler-config`. */
+export function checkConfig(config) {
+  onlyKeys(config, ["type", "timeout", "instances"]);
   const type = config.type ?? "json";
   if (!DATA_TYPES.includes(type)) {
     throw new Error(`config.type must be one of ${DATA_TYPES.join(", ")}, not ${JSON.stringify(type)}`);
@@ -140,7 +141,11 @@ function checkConfig(config) {
   if (timeout !== null && !(Number.isInteger(timeout) && timeout > 0 && timeout <= 0xffffffff)) {
     throw new Error(`config.timeout must be a whole number of seconds, not ${JSON.stringify(timeout)}`);
   }
-  return { dataType: type, timeoutSeconds: timeout };
+  const instances = config.instances ?? "fresh";
+  if (!INSTANCES.includes(instances)) {
+    throw new Error(`config.instances must be one of ${INSTANCES.join(", ")}, not ${JSON.stringify(instances)}`);
+  }
+  return { dataType: type, timeoutSeconds: timeout, instances };
 }
 
 /** The `handler` export, from `export default` and `export const config`. */
@@ -224,7 +229,7 @@ export function loggingExport(mod) {
   }
   const nothing = () => {};
   const received = mod.onMessageReceived ?? nothing;
-  const sent = mod.onMessageSent ?? nothing;
+  const sent = mod.onMessagesSent ?? nothing;
   const failed = mod.onError ?? nothing;
   return {
     hooks() {
@@ -233,8 +238,9 @@ export function loggingExport(mod) {
     onMessageReceived(req) {
       quietly(received, [requestFrom(req)]);
     },
-    onMessageSent(msg) {
-      quietly(sent, [sentFrom(msg)]);
+    // Once per call that sent anything: every message it sent, in order.
+    onMessagesSent(messages) {
+      quietly(sent, [messages.map(sentFrom)]);
     },
     onError(error, req) {
       quietly(failed, [error, req === null || req === undefined ? null : requestFrom(req)]);

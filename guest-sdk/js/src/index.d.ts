@@ -6,7 +6,15 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** How the host decodes frames before calling the handler. */
 export type DataType = "json" | "text" | "binary" | "frame";
 
-/** `export const config: Config = { type: "json", timeout: 5 }` (both optional). */
+/** How a component's instances live between calls. `fresh` (the default):
+ *  a new instance for every call. `warm` (recommended for JS): instances
+ *  are pooled and reused one call at a time, so module state persists from
+ *  one call to the next, whoever the caller: never keep one user's data
+ *  where another user's call can read it. */
+export type Instances = "fresh" | "warm";
+
+/** `export const config: Config = { type: "json", timeout: 5, instances: "warm" }`
+ *  (each optional). */
 export interface Config {
   /** `json` (the default): parsed JSON; `text`: the frame as a string;
    *  `binary`: the frame's bytes; `frame`: text frames as strings, binary
@@ -14,6 +22,14 @@ export interface Config {
   type?: DataType;
   /** Wall-clock limit of one call in seconds; the server default when absent. */
   timeout?: number;
+  /** `fresh` (the default) or `warm`: a new instance per call, or pooled
+   *  instances whose module state outlives the call (and is seen by the
+   *  next caller, whoever it is). An instance is discarded after a trap or
+   *  a fuel, timeout or memory failure (a thrown error keeps it), after a
+   *  number of calls, after a time idle and on a hot swap; the call limits
+   *  still apply per call. Applies to every export of the component (its
+   *  logging hooks too). */
+  instances?: Instances;
 }
 
 /** An authenticated user. */
@@ -72,7 +88,9 @@ export type AuthResult =
   | null
   | undefined;
 
-/** A message a component sent, as the `onMessageSent` hook sees it. */
+/** One message a component sent, as the `onMessagesSent` hook sees it: a
+ *  message to one connection or to one user (a send to 100 users is 100
+ *  of them). */
 export interface SentMessage {
   /** Set for an anonymous `send`, which goes to one connection. */
   connection: string | null;
@@ -419,7 +437,9 @@ export type Handler<D = any> = (req: Request<D>) => void | Promise<void>;
 export type Authenticate = (req: HttpRequest) => AuthResult | Promise<AuthResult>;
 export type PresenceHook = (userId: string) => void | Promise<void>;
 export type OnMessageReceived = (req: Request) => void | Promise<void>;
-export type OnMessageSent = (message: SentMessage) => void | Promise<void>;
+/** Called once after a call that sent anything, with every message it
+ *  sent, in order. */
+export type OnMessagesSent = (messages: SentMessage[]) => void | Promise<void>;
 export type OnError = (error: string, req: Request | null) => void | Promise<void>;
 /** An `api/` handler's default export: `export default (async (request) =>
  *  Response.json({ ok: true })) satisfies HttpHandler`. */

@@ -16,15 +16,21 @@ function enqueue(job) {
   jobs.push(job);
 }
 
-/** Runs queued jobs, and the jobs they queue, until none are left. */
+/** Runs queued jobs, and the jobs they queue, until none are left. If one
+ *  throws (they catch what they run, so only an engine error can), the
+ *  rest are dropped: in a warm instance nothing one call queued may run
+ *  in the next call, which can be another user's. */
 export function drain() {
-  while (next < jobs.length) {
-    const job = jobs[next];
-    jobs[next++] = undefined;
-    job();
+  try {
+    while (next < jobs.length) {
+      const job = jobs[next];
+      jobs[next++] = undefined;
+      job();
+    }
+  } finally {
+    jobs.length = 0;
+    next = 0;
   }
-  jobs.length = 0;
-  next = 0;
 }
 
 const PENDING = 0;

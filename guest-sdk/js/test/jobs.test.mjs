@@ -3,51 +3,14 @@
 // (test/host), plus the build's refusals that come before the engine.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { runDriver, SDK } from "./driver.mjs";
 
-const TEST = path.dirname(fileURLToPath(import.meta.url));
-const SDK = path.dirname(TEST);
-
-async function runDriver() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-js-test-"));
-  try {
-    const bundle = path.join(dir, "driver.mjs");
-    await esbuild.build({
-      entryPoints: [path.join(TEST, "fixtures/jobs-driver.js")],
-      outfile: bundle,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      supported: { "async-await": false, "async-generator": false, "for-await": false },
-      alias: { switchboard: path.join(SDK, "src/index.js") },
-      logLevel: "silent",
-      plugins: [
-        {
-          name: "host",
-          setup(build) {
-            build.onResolve({ filter: /^switchboard:socket\// }, (args) => ({ path: args.path, external: true }));
-            build.onResolve({ filter: /^#wasi-http$/ }, () => ({ path: path.join(SDK, "src/wasi-http-none.js") }));
-          },
-        },
-      ],
-    });
-    const output = execFileSync(process.execPath, ["--import", path.join(TEST, "host/register.mjs"), bundle], {
-      encoding: "utf8",
-    });
-    return JSON.parse(output);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const out = await runDriver();
+const out = await runDriver("jobs-driver.js");
 
 test("a job gets its id, parsed payload, user and attempt; a throw fails the run", () => {
   assert.deepEqual(out.jobConfig, { concurrency: 4, maxAttempts: 3, timeoutSeconds: null });

@@ -264,6 +264,19 @@ impl Runtime {
         name: &str,
         wasm: Vec<u8>,
     ) -> Result<Arc<Component>, LoadError> {
+        self.load_as(name, wasm, None).await
+    }
+
+    /// [`load`](Self::load), with the instance mode forced to `instances`
+    /// whatever the component declared: for measuring one component both
+    /// ways, never for serving.
+    #[doc(hidden)]
+    pub async fn load_as(
+        self: &Arc<Self>,
+        name: &str,
+        wasm: Vec<u8>,
+        instances: Option<Instances>,
+    ) -> Result<Arc<Component>, LoadError> {
         let runtime = self.clone();
         let started = Instant::now();
         let (compiled, origin, hash) = tokio::task::spawn_blocking(move || {
@@ -343,6 +356,9 @@ impl Runtime {
         };
         if exports.handler {
             component.options = self.read_options(&component).await?;
+        }
+        if let Some(instances) = instances {
+            component.options.instances = instances;
         }
         if component.options.instances == Instances::Warm {
             component.warm = Some(self.warm_pool());

@@ -1,7 +1,11 @@
 // `{"action": "say", "room": "lobby", "text": "hi"}`: a message to every
 // member of the room, sent with `send-to`.
-import { store, type Request } from "switchboard";
+import { store, type Config, type Request } from "switchboard";
 import { roomKey, sendToAll, utf8Length, whoAndWhere } from "../../lib/chat.ts";
+
+// Warm (instances reused between calls): every bit of state is in the
+// store, none in module scope.
+export const config: Config = { instances: "warm" };
 
 export default async function (req: Request<{ text?: unknown }>): Promise<void> {
   const { user, room } = whoAndWhere(req);

@@ -25,10 +25,10 @@ fn component(server: &TestServer, file: &str) -> Arc<Component> {
 
 /// Asks the warm handler for `op` and returns its count.
 async fn count(client: &mut Client, message: Value) -> u64 {
-    let reply = client.ask(message).await;
+    let reply = client.ask(message.clone()).await;
     reply["count"]
         .as_u64()
-        .unwrap_or_else(|| panic!("a count, got {reply}"))
+        .unwrap_or_else(|| panic!("a count for {message}, got {reply}"))
 }
 
 #[tokio::test]
@@ -109,9 +109,30 @@ async fn limits_apply_to_each_call() {
         let reply = client.recv_json().await;
         assert_eq!(reply["count"], json!(round + 1), "{reply}");
     }
-    // Fuel is per call too: calls that each use little never run out.
-    for _ in 0..50 {
-        client.ask(json!({"op": "busy", "ms": 0})).await;
+}
+
+#[tokio::test]
+async fn fuel_and_the_deadline_are_given_afresh_to_each_call() {
+    // One call of a million rounds takes more than 2 million units of fuel
+    // (a call fails on 4 million), so twenty calls on one instance would
+    // run out of 20 million if fuel carried over.
+    let server = serve(|settings| settings.limits.fuel = 20_000_000).await;
+    let mut client = server.connect().await;
+    for n in 1..=20 {
+        let count = count(&mut client, json!({"op": "work", "n": 1_000_000})).await;
+        assert_eq!(count, n, "the same instance, with fuel to spare");
+    }
+    // Each call may take 0.4 s of a 1 s timeout: five in a row would pass
+    // a deadline that was not renewed.
+    let server = serve(|settings| {
+        settings.limits.fuel = u64::MAX / 2;
+        settings.limits.timeout = 1;
+    })
+    .await;
+    let mut client = server.connect().await;
+    for n in 1..=5 {
+        let count = count(&mut client, json!({"op": "busy", "ms": 400})).await;
+        assert_eq!(count, n);
     }
 }
 

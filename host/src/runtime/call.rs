@@ -196,10 +196,13 @@ impl Runtime {
             .expect("the call semaphore is never closed");
         let warm = component.warm.as_ref().and_then(|pool| pool.take());
         let (mut store, mut instance, calls) = match warm {
-            Some(warm) => (warm.store, Some(warm.instance), warm.calls),
-            None => (self.new_store(component), None, 0),
+            Some(mut warm) => {
+                self.renew(warm.store.data_mut(), scope);
+                (warm.store, Some(warm.instance), warm.calls)
+            }
+            None => (self.new_store(component, scope), None, 0),
         };
-        self.arm(&mut store, scope, timeout);
+        self.meter(&mut store, timeout);
         let run = async {
             let instance = match instance {
                 Some(instance) => instance,
@@ -232,7 +235,8 @@ impl Runtime {
         (result, record)
     }
 
-    fn new_store(&self, component: &Component) -> Store<CallState> {
+    /// A store for a new instance of `component`, acting in `scope`.
+    fn new_store(&self, component: &Component, scope: CallScope) -> Store<CallState> {
         let limits = &self.limits;
         let state = CallState {
             wasi: None,
@@ -241,18 +245,18 @@ impl Runtime {
             output_cap: (limits.guest_output_bytes, limits.guest_output_lines),
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
-            outbound: OutboundGate::new(self.allowed_hosts.clone(), 0),
+            outbound: self.outbound_gate(),
             memory: MemoryCap {
                 max: limits.memory_bytes(),
                 denied: false,
                 granted: 0,
             },
-            scope: self.idle_scope.clone(),
+            scope,
             metrics: self.metrics.clone(),
             sent: Vec::new(),
             budget: SendBudget {
-                messages: 0,
-                bytes: 0,
+                messages: limits.max_sends_per_call,
+                bytes: limits.max_send_bytes_per_call,
                 max_messages: limits.max_sends_per_call,
                 max_bytes: limits.max_send_bytes_per_call,
             },
@@ -262,19 +266,25 @@ impl Runtime {
         store
     }
 
-    /// Gives a store one call's allowances: its scope, fuel, deadline,
-    /// sends and outbound requests.
-    fn arm(&self, store: &mut Store<CallState>, scope: CallScope, timeout: Duration) {
-        let limits = &self.limits;
-        let state = store.data_mut();
+    /// One call's allowance of outbound HTTP requests.
+    fn outbound_gate(&self) -> OutboundGate {
+        let max = self.limits.max_outbound_requests_per_call;
+        OutboundGate::new(self.allowed_hosts.clone(), max)
+    }
+
+    /// Readies a warm instance's store for its next call: this call's
+    /// scope, and the whole allowance of sends and outbound requests.
+    fn renew(&self, state: &mut CallState, scope: CallScope) {
         state.scope = scope;
         state.memory.denied = false;
-        state.outbound = OutboundGate::new(
-            self.allowed_hosts.clone(),
-            limits.max_outbound_requests_per_call,
-        );
-        state.budget.messages = limits.max_sends_per_call;
-        state.budget.bytes = limits.max_send_bytes_per_call;
+        state.outbound = self.outbound_gate();
+        state.budget.messages = self.limits.max_sends_per_call;
+        state.budget.bytes = self.limits.max_send_bytes_per_call;
+    }
+
+    /// Gives a store one call's fuel and deadline.
+    fn meter(&self, store: &mut Store<CallState>, timeout: Duration) {
+        let limits = &self.limits;
         if self.metered {
             store
                 .set_fuel(limits.fuel)

@@ -1,7 +1,7 @@
 //! Runs components: one engine, compiled components, and one fresh store
 //! per call (or a warm one, for components that ask: `warm`) with fuel, a
-//! wall-clock timeout and a memory cap. Every export
-//! is called through one helper (`exports`; jobs' and schedules' in
+//! wall-clock timeout and a memory cap. A component is loaded by `load`
+//! into a `component`. Every export is called through one helper (`exports`; jobs' and schedules' in
 //! `jobs`); the host imports are `socket_api`, `store_api`, `context_api`
 //! and `queue_api`, and a guest's output goes to `guest_log`.
 //!
@@ -17,6 +17,7 @@ mod exports;
 mod guest_log;
 mod http;
 mod jobs;
+mod load;
 mod outbound;
 mod queue_api;
 mod scope;
@@ -26,9 +27,10 @@ mod warm;
 
 pub use cache::content_hash;
 pub use call::{CallError, CallRecord};
-pub use component::{Component, Exports, HandlerOptions, LoadError};
+pub use component::{Component, Exports, HandlerOptions};
 pub use http::HttpResponse;
 pub use jobs::{JobOptions, ScheduleOptions, Tick};
+pub use load::LoadError;
 pub use outbound::{AllowedHosts, PatternError};
 pub use scope::{CallScope, Trigger};
 pub use socket_api::{EncodeError, MAX_RECIPIENTS, encode};

@@ -36,6 +36,13 @@ fn op(req: Request, mode: &str) -> Result<(), Error> {
                 std::hint::spin_loop();
             }
         }
+        // `n` rounds of a loop, for a known share of the fuel.
+        "work" => {
+            let mut x: u64 = 0;
+            for i in 0..message["n"].as_u64().unwrap_or(0) {
+                x = std::hint::black_box(x.wrapping_add(i));
+            }
+        }
         // Sends `n` messages to the caller before the reply.
         "sends" => {
             for n in 0..message["n"].as_u64().unwrap_or(0) {

@@ -13,8 +13,14 @@
 //! The route with the most rules wins; on a tie, the one with more
 //! `field_value` rules, then the path that sorts first. Frames that are
 //! not a JSON object only match routes without rules (`socket/index.wasm`).
+//!
+//! Matching reads [`Fields`], the message's top-level fields borrowed
+//! from the frame, so that a message is routed without building a
+//! `serde_json::Value` and a rule is tried without allocating.
 
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -83,19 +89,22 @@ impl Route {
     }
 
     /// The route parameters if the message matches, else `None`.
-    pub fn matches(&self, message: Option<&Map<String, Value>>) -> Option<Params> {
+    pub fn matches(&self, message: Option<&Fields<'_>>) -> Option<Params> {
         let mut params = Vec::new();
         for rule in &self.rules {
             let fields = message?;
             match rule {
                 Rule::Equals { field, value } => {
-                    if fields.get(field).is_none_or(|v| field_text(v) != *value) {
+                    if fields
+                        .get(field)
+                        .is_none_or(|v| field_text(v) != value.as_str())
+                    {
                         return None;
                     }
                 }
                 Rule::Present { field } => {
-                    let value = fields.get(field).filter(|v| !v.is_null())?;
-                    params.push((field.clone(), field_text(value)));
+                    let value = fields.get(field).filter(|v| v.get() != "null")?;
+                    params.push((field.clone(), field_text(value).into_owned()));
                 }
             }
         }
@@ -141,11 +150,83 @@ fn valid_field(field: &str) -> bool {
     !field.is_empty() && !field.contains(['[', ']', '_'])
 }
 
-/// Strings match and become params as they are; other values as JSON.
-fn field_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// Strings match and become params as they are; other values as compact
+/// JSON. Borrows the frame unless the string has escapes or the value is
+/// a number, an array or an object.
+fn field_text(value: &RawValue) -> Cow<'_, str> {
+    let text = value.get();
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            return Cow::Borrowed(inner);
+        }
+    } else if matches!(text, "true" | "false") {
+        return Cow::Borrowed(text);
+    }
+    // The frame was parsed already, so this cannot fail.
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::String(s)) => Cow::Owned(s),
+        Ok(other) => Cow::Owned(other.to_string()),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// A message's top-level JSON fields, each value still its JSON text,
+/// borrowed from the frame where the key has no escapes. Parsing one
+/// checks the whole frame is valid JSON.
+#[derive(Debug, Default)]
+pub struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> Fields<'a> {
+    /// The field's value; as in `serde_json`, the last of repeated keys.
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| *value)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((Key(key), value)) = map.next_entry()? {
+                    fields.push((key, value));
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Object)
+    }
+}
+
+/// An object key, borrowed when it has no escapes (serde's own `Cow`
+/// always copies).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -164,6 +245,7 @@ pub struct Resolved<'a, T> {
 #[derive(Debug, Clone)]
 pub struct RouteTable<T> {
     routes: Vec<(Route, T)>,
+    needs_fields: bool,
 }
 
 impl<T> RouteTable<T> {
@@ -173,12 +255,16 @@ impl<T> RouteTable<T> {
                 .cmp(&a.specificity())
                 .then_with(|| a.name.cmp(&b.name))
         });
-        RouteTable { routes }
+        let needs_fields = routes.iter().any(|(route, _)| route.needs_fields());
+        RouteTable {
+            routes,
+            needs_fields,
+        }
     }
 
     /// The most specific route matching the message, with its params.
     /// `message` is the frame's JSON object, if it is one.
-    pub fn resolve(&self, message: Option<&Map<String, Value>>) -> Option<Resolved<'_, T>> {
+    pub fn resolve(&self, message: Option<&Fields<'_>>) -> Option<Resolved<'_, T>> {
         self.routes.iter().find_map(|(route, target)| {
             Some(Resolved {
                 route,
@@ -190,7 +276,7 @@ impl<T> RouteTable<T> {
 
     /// True if some route looks at message fields.
     pub fn needs_fields(&self) -> bool {
-        self.routes.iter().any(|(route, _)| route.needs_fields())
+        self.needs_fields
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Route, &T)> {
@@ -205,7 +291,7 @@ impl<T> RouteTable<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn table(paths: &[&str]) -> RouteTable<String> {
         RouteTable::new(
@@ -221,7 +307,12 @@ mod tests {
     }
 
     fn resolve(t: &RouteTable<String>, msg: Value) -> Option<(String, Vec<(String, String)>)> {
-        t.resolve(msg.as_object())
+        resolve_text(t, &msg.to_string())
+    }
+
+    fn resolve_text(t: &RouteTable<String>, text: &str) -> Option<(String, Vec<(String, String)>)> {
+        let fields = serde_json::from_str::<Fields>(text).ok();
+        t.resolve(fields.as_ref())
             .map(|r| (r.target.clone(), r.params))
     }
 
@@ -251,6 +342,36 @@ mod tests {
                 .1,
             vec![("room".to_string(), "7".to_string())]
         );
+    }
+
+    #[test]
+    fn fields_read_as_json_does() {
+        let t = table(&["action_join.wasm", "[room]/index.wasm"]);
+        let r = |text| resolve_text(&t, text);
+        let room = |value: &str| {
+            Some((
+                "[room]/index".to_string(),
+                vec![("room".into(), value.into())],
+            ))
+        };
+        // Escaped strings are decoded, as serde_json decodes them.
+        assert_eq!(
+            r(r#"{"act\u0069on": "jo\u0069n"}"#).unwrap().0,
+            "action_join"
+        );
+        assert_eq!(r(r#"{"room": "a\"b"}"#), room("a\"b"));
+        // Other values become compact JSON.
+        assert_eq!(r(r#"{"room": [1, 2]}"#), room("[1,2]"));
+        assert_eq!(r(r#"{"room": {"a" : true}}"#), room(r#"{"a":true}"#));
+        assert_eq!(r(r#"{"room": 1.50}"#), room("1.5"));
+        assert_eq!(r(r#"{"room": false}"#), room("false"));
+        // Null is absent; the last of repeated keys counts.
+        assert_eq!(r(r#"{"room": null}"#), None);
+        assert_eq!(r(r#"{"room": "a", "room": "b"}"#), room("b"));
+        // Invalid JSON is no object at all.
+        assert!(serde_json::from_str::<Fields>(r#"{"room": "a""#).is_err());
+        assert!(serde_json::from_str::<Fields>(r#"{"room": [1,}"#).is_err());
+        assert!(serde_json::from_str::<Fields>(r#"{"room": 1} x"#).is_err());
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! [`runtime::encode`](crate::runtime::encode)), and failures into
 //! `{"error": ...}` replies.
 
+use crate::app::routing::Fields;
 use crate::backend::Outbound;
 use crate::runtime::bindings::types::{Data, DataType};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
-use serde_json::{Map, Value};
 
 /// A data frame from a client.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,10 @@ pub enum DecodeError {
     NotUtf8,
 }
 
+/// A frame checked as JSON: its top-level fields if it is an object,
+/// `None` for other valid JSON.
+pub type Parsed<'a> = Result<Option<Fields<'a>>, serde_json::Error>;
+
 impl Frame {
     fn bytes(&self) -> &[u8] {
         match self {
@@ -33,23 +37,28 @@ impl Frame {
         }
     }
 
-    /// Parses the frame as JSON, for routing and for `json` handlers.
-    pub fn parse_json(&self) -> Result<Value, serde_json::Error> {
-        serde_json::from_slice(self.bytes())
+    /// Parses the frame as JSON, for routing and for `json` handlers,
+    /// borrowing the fields' text from the frame.
+    pub fn parse_json(&self) -> Parsed<'_> {
+        let bytes = self.bytes();
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => serde_json::from_slice(bytes).map(Some),
+            _ => serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map(|_| None),
+        }
     }
 }
 
 /// The top-level fields of a parsed message, if it is a JSON object.
-pub fn fields(parsed: Option<&Result<Value, serde_json::Error>>) -> Option<&Map<String, Value>> {
-    parsed?.as_ref().ok()?.as_object()
+pub fn fields<'a>(parsed: Option<&'a Parsed<'_>>) -> Option<&'a Fields<'a>> {
+    parsed?.as_ref().ok()?.as_ref()
 }
 
-/// Decodes a frame for a handler. `parsed` is the frame already parsed
-/// as JSON, when routing needed it.
+/// Decodes a frame for a handler. `checked` is the outcome of parsing
+/// the frame as JSON, when routing did.
 pub fn decode(
     frame: Frame,
     data_type: DataType,
-    parsed: Option<Result<Value, serde_json::Error>>,
+    checked: Option<Result<(), serde_json::Error>>,
 ) -> Result<Data, DecodeError> {
     match data_type {
         DataType::Json => {
@@ -59,8 +68,8 @@ pub fn decode(
                     String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError::NotUtf8)?
                 }
             };
-            match parsed {
-                Some(result) => drop(result?),
+            match checked {
+                Some(result) => result?,
                 None => drop(serde_json::from_str::<serde::de::IgnoredAny>(&text)?),
             }
             Ok(Data::Json(text))

@@ -36,20 +36,23 @@ pub async fn handle_frame(services: &Arc<Services>, caller: &Caller, frame: Fram
     let runtime = &services.runtime;
     let scope = &caller.scope;
     let parsed = app.routes.needs_fields().then(|| frame.parse_json());
+    let resolved = app.routes.resolve(codec::fields(parsed.as_ref()));
+    // Routing is done with the frame's text; keep only whether it was JSON.
+    let checked = parsed.map(|parsed| parsed.map(drop));
     let Some(Resolved {
         route,
         target: Routed { component, hooks },
         params,
-    }) = app.routes.resolve(codec::fields(parsed.as_ref()))
+    }) = resolved
     else {
         let error = "no handler for this message";
-        if matches!(parsed, Some(Err(_))) {
+        if matches!(checked, Some(Err(_))) {
             services.metrics.refused(Refusal::BadJson);
         }
         caller.reply_error(&services.metrics, error);
         return logging::error(runtime, &app.root_hooks, scope, error, None).await;
     };
-    let data = match codec::decode(frame, component.options.data_type, parsed) {
+    let data = match codec::decode(frame, component.options.data_type, checked) {
         Ok(data) => data,
         Err(err) => {
             services.metrics.refused(match err {

@@ -247,6 +247,11 @@ sections! {
         /// fields of the spans it happened in: connection, route, request
         /// id).
         format: String = "text".to_owned();
+        /// The access log: one line per message handled (target
+        /// `switchboard::messages`: route, connection, request id, user,
+        /// size), which the default logging hook writes.
+        /// `--no-log-messages` turns it off.
+        messages: bool = true;
     }
 
     /// Built-in JWT authentication, used when no component exports

@@ -48,8 +48,9 @@ struct Cli {
     /// scenario needs `serve --cluster`); for before/after comparisons.
     #[arg(long)]
     switchboard: Option<PathBuf>,
-    /// Extra `switchboard serve` flags for the wasm and native servers
-    /// (one argument each, repeatable), for experiments.
+    /// Extra `switchboard serve` flags for the Switchboard servers (wasm,
+    /// wasm-warm, native, js, js-warm; one argument each, repeatable), for
+    /// experiments.
     #[arg(long = "serve-arg", allow_hyphen_values = true)]
     serve_args: Vec<String>,
     /// The `wasmtime` CLI (48.0.8) for the HTTP scenario's baseline
@@ -58,11 +59,11 @@ struct Cli {
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Only run the scenarios whose names contain one of these words
-    /// (echo, fanout, idle, runaway, metrics, cluster, http).
+    /// (echo, fanout, idle, runaway, metrics, access-log, cluster, http).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Skip these servers (wasm, native, node, plain, socketio, wasmtime,
-    /// wasmtime-limits).
+    /// Skip these servers (wasm, wasm-warm, native, node, plain, js,
+    /// js-warm, node-js, socketio, wasmtime, wasmtime-limits).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 }

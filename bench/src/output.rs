@@ -146,6 +146,21 @@ fn tables(report: &Report) -> String {
             metrics.ratio()
         );
     }
+    if let Some(log) = &report.access_log {
+        s += "### What the access log costs (wasm)\n\n";
+        s += &on_off(
+            log,
+            "one as it ships (`RUST_LOG=info`: a line per message) and one with \
+             `RUST_LOG=info,switchboard::messages=warn`",
+        );
+        let _ = writeln!(
+            s,
+            "\nOn / off: **{:.3}×**; the log's share of server CPU per message: **{:.1}%** \
+             (target ≤ 10%).\n",
+            log.ratio(),
+            100.0 * (1.0 - log.off_median() / log.on_median())
+        );
+    }
     if let Some(first) = report.cluster.first() {
         let _ = writeln!(s, "### Cross-node fan-out, {} nodes\n", first.nodes);
         let _ = writeln!(
@@ -311,7 +326,8 @@ fn markdown(report: &Report, chart: &str) -> String {
     );
     let _ = write!(
         s,
-        "Servers: **wasm** is Switchboard calling the components of `bench/app`; \
+        "Servers: **wasm** is Switchboard calling the components of `bench/app`, a fresh \
+          instance per call; \
           **native** is the same binary built with `--features bench-native` and run with \
           `--bench-native-handlers`, which replaces only the component call with Rust code \
           (same routing, hub, queues and sockets); both run with \
@@ -323,6 +339,16 @@ fn markdown(report: &Report, chart: &str) -> String {
           on it, because on two cores the load generator can be the bottleneck.\n\n",
         crate::servers::SERVER_LOG
     );
+    let has = |kinds: &[Kind]| report.echo.iter().any(|row| kinds.contains(&row.server));
+    if has(&[Kind::WasmWarm, Kind::Js, Kind::JsWarm, Kind::NodeJs]) {
+        s += "Instances and languages: **wasm-warm** is Switchboard serving `bench/warm`, the \
+              same Rust echo declared `instances = \"warm\"`, whose instances are reused from \
+              call to call; **js** and **js-warm** serve `bench/js` and `bench/js-warm`, an echo \
+              in JavaScript built by the JavaScript SDK (QuickJS), fresh and warm; **node-js** is \
+              `bench/node/js-echo.mjs`, Node on `ws` running the same module of echo logic \
+              (`bench/js/logic.mjs`) as the two JavaScript handlers. The JavaScript servers run \
+              at 20 B only.\n\n";
+    }
     if !report.cluster.is_empty() {
         s += "Cluster: **wasm** is `switchboard serve bench/app --cluster redis://…` (flags as \
               above), several processes on one Redis; **socketio** is `bench/node/socketio.js`, \
@@ -432,9 +458,10 @@ fn chart(report: &Report) -> String {
         );
     }
     let group_w = (width - left - 10.0) / groups.len().max(1) as f64;
+    let most_bars = groups.iter().map(|(_, bars)| bars.len()).max().unwrap_or(0);
+    let bar_w = (group_w - 16.0) / most_bars.max(4) as f64;
     for (g, (name, bars)) in groups.iter().enumerate() {
         let x0 = left + g as f64 * group_w;
-        let bar_w = (group_w - 16.0) / 4.0;
         for (i, (kind, p50, p99)) in bars.iter().enumerate() {
             let x = x0 + 8.0 + i as f64 * bar_w;
             let color = color(*kind);
@@ -462,12 +489,15 @@ fn chart(report: &Report) -> String {
             );
         }
     }
-    let mut legend = vec![Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain];
-    if !report.cluster.is_empty() {
-        legend.push(Kind::SocketIo);
+    // Every server with a bar, in the order they first appear.
+    let mut legend: Vec<Kind> = Vec::new();
+    for &(kind, _, _) in groups.iter().flat_map(|(_, bars)| bars) {
+        if !legend.contains(&kind) {
+            legend.push(kind);
+        }
     }
     for (i, kind) in legend.iter().enumerate() {
-        let x = left + i as f64 * 110.0;
+        let x = left + i as f64 * 100.0;
         let _ = writeln!(
             svg,
             "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
@@ -486,8 +516,12 @@ fn chart(report: &Report) -> String {
 fn color(kind: Kind) -> &'static str {
     match kind {
         Kind::Wasm => "#6a4c93",
+        Kind::WasmWarm => "#b497d6",
         Kind::Native => "#1982c4",
         Kind::Node => "#8ac926",
+        Kind::Js => "#e63946",
+        Kind::JsWarm => "#f4a1a8",
+        Kind::NodeJs => "#4f772d",
         Kind::SocketIo => "#2a9d8f",
         Kind::Plain => "#ff924c",
         Kind::Wasmtime => "#ffca3a",

@@ -130,6 +130,38 @@ pub struct ClusterRow {
     pub result: ClusterResult,
 }
 
+/// A ratio of server CPU per message between two servers in one echo
+/// scenario, and the most it may be (`None`: reported only).
+type EchoTarget = (Kind, Kind, Option<f64>);
+
+/// Echo 20 B (100 connections in a full run).
+const SMALL_ECHO_TARGETS: &[EchoTarget] = &[
+    (Kind::Wasm, Kind::Native, Some(1.5)),
+    (Kind::Wasm, Kind::Node, Some(1.2)),
+    (Kind::Native, Kind::Plain, Some(1.1)),
+    (Kind::Node, Kind::Plain, None),
+    (Kind::WasmWarm, Kind::Node, Some(0.9)),
+    (Kind::WasmWarm, Kind::Wasm, None),
+    (Kind::Js, Kind::NodeJs, None),
+    (Kind::JsWarm, Kind::NodeJs, None),
+];
+
+/// Echo 16 KiB on few connections (10 in a full run).
+const FIRST_LARGE_ECHO_TARGETS: &[EchoTarget] = &[
+    (Kind::Wasm, Kind::Native, Some(1.25)),
+    (Kind::Wasm, Kind::Node, Some(0.5)),
+    (Kind::Native, Kind::Plain, Some(1.0)),
+    (Kind::Node, Kind::Plain, None),
+];
+
+/// Echo 16 KiB on many connections (200 in a full run).
+const LARGE_ECHO_TARGETS: &[EchoTarget] = &[
+    (Kind::Wasm, Kind::Native, Some(1.25)),
+    (Kind::Wasm, Kind::Node, Some(0.35)),
+    (Kind::Native, Kind::Plain, Some(1.0)),
+    (Kind::Node, Kind::Plain, None),
+];
+
 /// A measured ratio or figure and its target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
@@ -168,6 +200,10 @@ pub struct Report {
     /// Older results have no metrics-cost scenario.
     #[serde(default)]
     pub metrics: Option<OnOffRow>,
+    /// Echo with the default access log on and off; older results have
+    /// none.
+    #[serde(default)]
+    pub access_log: Option<OnOffRow>,
     /// Older results have no cluster scenario.
     #[serde(default)]
     pub cluster: Vec<ClusterRow>,
@@ -187,7 +223,10 @@ impl Report {
             .map(|row| &row.result)
     }
 
-    /// Derives the ratios and figures the targets are about.
+    /// Derives the ratios and figures the targets are about. The echo
+    /// scenarios come smallest first: [`SMALL_ECHO_TARGETS`] for
+    /// `echo_small`, then [`FIRST_LARGE_ECHO_TARGETS`] for the first of
+    /// `echo_large` and [`LARGE_ECHO_TARGETS`] for the rest.
     pub fn check(&mut self, echo_small: &str, echo_large: &[&str], fanout_big: &str) {
         let mut checks = Vec::new();
         let cpu = |report: &Report, scenario: &str, server| {
@@ -204,37 +243,23 @@ impl Report {
                 });
             }
         };
-        let pairs: Vec<(&str, f64, f64)> = std::iter::once((echo_small, 1.6, 0.7))
-            .chain(echo_large.iter().map(|s| (*s, 1.25, 0.35)))
-            .collect();
-        for (scenario, native_max, node_max) in pairs {
-            let wasm = cpu(self, scenario, Kind::Wasm);
-            let name = |what: &str| format!("{scenario}: CPU/msg {what}");
-            ratio(
-                name("wasm/native"),
-                wasm,
-                cpu(self, scenario, Kind::Native),
-                Some(native_max),
-            );
-            ratio(
-                name("wasm/node"),
-                wasm,
-                cpu(self, scenario, Kind::Node),
-                Some(node_max),
-            );
-            let native = cpu(self, scenario, Kind::Native);
-            ratio(
-                name("native/plain"),
-                native,
-                cpu(self, scenario, Kind::Plain),
-                Some(1.0),
-            );
-            ratio(
-                name("node/plain"),
-                cpu(self, scenario, Kind::Node),
-                cpu(self, scenario, Kind::Plain),
-                None,
-            );
+        for (i, scenario) in std::iter::once(echo_small)
+            .chain(echo_large.iter().copied())
+            .enumerate()
+        {
+            let targets = match i {
+                0 => SMALL_ECHO_TARGETS,
+                1 => FIRST_LARGE_ECHO_TARGETS,
+                _ => LARGE_ECHO_TARGETS,
+            };
+            for &(a, b, max) in targets {
+                ratio(
+                    format!("{scenario}: CPU/msg {}/{}", a.name(), b.name()),
+                    cpu(self, scenario, a),
+                    cpu(self, scenario, b),
+                    max,
+                );
+            }
         }
         for row in self.fanout.iter().filter(|r| r.server == Kind::Wasm) {
             let max = (row.scenario == fanout_big).then_some(5000.0);
@@ -293,6 +318,19 @@ impl Report {
                 value: metrics.ratio(),
                 target: "≤ 1.03".into(),
                 met: Some(metrics.ratio() <= 1.03),
+            });
+        }
+        if let Some(log) = &self.access_log {
+            // The log's share of the server CPU per message with it on.
+            let share = 1.0 - log.off_median() / log.on_median();
+            checks.push(Check {
+                name: format!(
+                    "{}: access log's share of server CPU per message",
+                    log.scenario
+                ),
+                value: share,
+                target: "≤ 0.10".into(),
+                met: Some(share <= 0.10),
             });
         }
         let cluster = |server| self.cluster.iter().find(|row| row.server == server);

@@ -8,7 +8,9 @@ use crate::http::{self, HttpPlan};
 use crate::report::{
     ClusterRow, EchoRow, FanoutRow, HttpRow, IdleRow, Machine, OnOffRow, Report, RunawayRow,
 };
-use crate::servers::{Kind, Programs, Redis, Running, WASMTIME_LIMIT_FLAGS};
+use crate::servers::{
+    DEFAULT_LOG, Kind, Programs, Redis, Running, SERVER_LOG, WASMTIME_LIMIT_FLAGS,
+};
 use crate::{idle, output, procstat, setup};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -84,6 +86,23 @@ impl Sizes {
 /// Server processes in the cross-node fan-out.
 pub const CLUSTER_NODES: usize = 3;
 
+/// One side of an on/off comparison: `serve` flags and `RUST_LOG`.
+#[derive(Clone, Copy)]
+struct Variant<'a> {
+    flags: &'a [&'a str],
+    log: &'a str,
+}
+
+impl<'a> Variant<'a> {
+    /// These flags, with the access log off as in every other scenario.
+    fn flags(flags: &'a [&'a str]) -> Self {
+        Variant {
+            flags,
+            log: SERVER_LOG,
+        }
+    }
+}
+
 /// What a feature costs: echo 20 B on two Switchboard servers started
 /// side by side, one with `on` flags and one with `off` flags, taking
 /// turns window by window so that both see the same noise.
@@ -91,14 +110,14 @@ async fn on_off(
     programs: &Programs,
     sizes: &Sizes,
     feature: &str,
-    on_flags: &[&str],
-    off_flags: &[&str],
+    on: Variant<'_>,
+    off: Variant<'_>,
 ) -> anyhow::Result<OnOffRow> {
     let (connections, windows, window) = sizes.metrics;
     let scenario = echo_name(connections, 20);
     eprintln!("-- {feature} cost: {scenario}, on and off, {windows} windows each");
-    let on = programs.start(Kind::Wasm, on_flags)?;
-    let off = programs.start(Kind::Wasm, off_flags)?;
+    let on = programs.start_logging(Kind::Wasm, on.flags, on.log)?;
+    let off = programs.start_logging(Kind::Wasm, off.flags, off.log)?;
     let mut row = OnOffRow {
         scenario,
         window_s: window.as_secs_f64(),
@@ -200,7 +219,9 @@ async fn cluster_scenarios(
     if kinds.contains(&Kind::Wasm) {
         redis.cli(&["FLUSHALL"])?;
         let url = redis.url();
-        let row = on_off(programs, sizes, "cluster mode", &["--cluster", &url], &[]).await?;
+        let cluster = ["--cluster", url.as_str()];
+        let (on, off) = (Variant::flags(&cluster), Variant::flags(&[]));
+        let row = on_off(programs, sizes, "cluster mode", on, off).await?;
         report.cluster_cost = Some(row);
     }
     Ok(())
@@ -232,8 +253,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         None => setup::build_host(&root)?,
     };
     let app_dir = setup::build_app(&root, &switchboard)?;
+    let warm_dir = setup::build_warm_app(&root, &switchboard)?;
+    let js_dirs = setup::build_js_apps(&root, &switchboard)?;
     let node_dir = setup::node_baseline(&root)?;
     let mut notes = Vec::new();
+    if js_dirs.is_none() {
+        notes.push(
+            "node or npm was not found, so the JavaScript echo servers (js, js-warm) were \
+             skipped."
+                .to_owned(),
+        );
+    }
     let http_wanted = options.only.is_empty()
         || options
             .only
@@ -283,6 +313,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let programs = Programs {
         switchboard,
         app_dir,
+        warm_dir,
+        js_dirs,
         node_dir: node_dir.clone(),
         bench: std::env::current_exe()?,
         wasmtime,
@@ -334,6 +366,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         runaway: None,
         http: Vec::new(),
         metrics: None,
+        access_log: None,
         cluster: Vec::new(),
         cluster_cost: None,
         checks: Vec::new(),
@@ -414,17 +447,26 @@ async fn scenarios(
             .iter()
             .copied()
             .filter(|k| !options.skip.iter().any(|s| s == k.name()))
-            .filter(|k| !matches!(k, Kind::Node | Kind::SocketIo) || programs.node_dir.is_some())
-            .filter(|k| {
-                !matches!(k, Kind::Wasmtime | Kind::WasmtimeLimits) || programs.wasmtime.is_some()
-            })
+            .filter(|k| programs.has(*k))
             .collect()
     };
-    let all = [Kind::Wasm, Kind::Native, Kind::Node, Kind::Plain];
+    let all = [
+        Kind::Wasm,
+        Kind::WasmWarm,
+        Kind::Native,
+        Kind::Node,
+        Kind::Plain,
+    ];
+    // The JavaScript servers, at the small size only, to keep the run short.
+    let js = [Kind::Js, Kind::JsWarm, Kind::NodeJs];
     for &(connections, bytes) in &sizes.echo {
         let scenario = echo_name(connections, bytes);
+        let kinds = match bytes {
+            20 => [&all[..], &js[..]].concat(),
+            _ => all.to_vec(),
+        };
         if wanted(&scenario) {
-            for server in servers(&all) {
+            for server in servers(&kinds) {
                 eprintln!("-- {scenario} on {}", server.name());
                 let running = programs.start(server, &[])?;
                 let plan = EchoPlan {
@@ -503,7 +545,18 @@ async fn scenarios(
         });
     }
     if wanted("metrics") && !options.skip.iter().any(|s| s == "wasm") {
-        report.metrics = Some(on_off(programs, sizes, "metrics", &[], &["--no-metrics"]).await?);
+        let (on, off) = (Variant::flags(&[]), Variant::flags(&["--no-metrics"]));
+        report.metrics = Some(on_off(programs, sizes, "metrics", on, off).await?);
+    }
+    if wanted("access-log") && !options.skip.iter().any(|s| s == "wasm") {
+        // Switchboard as it ships (`RUST_LOG=info`), against the same
+        // with the access log filtered out.
+        let on = Variant {
+            flags: &[],
+            log: DEFAULT_LOG,
+        };
+        let off = Variant::flags(&[]);
+        report.access_log = Some(on_off(programs, sizes, "access log", on, off).await?);
     }
     if wanted("cluster") {
         let kinds = servers(&[Kind::Wasm, Kind::SocketIo]);

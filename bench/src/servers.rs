@@ -5,7 +5,7 @@ use crate::procstat;
 use anyhow::Context;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,21 +14,39 @@ pub const JWT_SECRET: &str = "switchboard-bench-secret";
 
 /// The log filter of the Switchboard servers: the default `info`, less
 /// the built-in per-message access log (target `switchboard::messages`),
-/// since the other servers log nothing per message. That log line costs
-/// about 5 µs of server CPU per message.
+/// since the other servers log nothing per message. The access-log
+/// scenario measures what it costs.
 pub const SERVER_LOG: &str = "info,switchboard::messages=warn";
+
+/// `RUST_LOG` with Switchboard's defaults: the access log on.
+pub const DEFAULT_LOG: &str = "info";
 
 /// Which server answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// Switchboard calling the bench app's components.
+    /// Switchboard calling the bench app's components, a fresh instance
+    /// per call.
     Wasm,
+    /// Switchboard serving bench/warm: the same Rust echo from warm
+    /// instances, reused from call to call.
+    #[serde(rename = "wasm-warm")]
+    WasmWarm,
     /// Switchboard with the `bench-native` handlers: same routing, hub,
     /// queues and sockets, no component call.
     Native,
     /// Node with the `ws` package (bench/node).
     Node,
+    /// Switchboard serving bench/js: the JavaScript echo of
+    /// bench/js/logic.mjs, a fresh instance per call.
+    Js,
+    /// The same JavaScript echo from warm instances (bench/js-warm).
+    #[serde(rename = "js-warm")]
+    JsWarm,
+    /// Node with `ws` running bench/js/logic.mjs (bench/node/js-echo.mjs):
+    /// the JavaScript echo without Switchboard.
+    #[serde(rename = "node-js")]
+    NodeJs,
     /// A Socket.IO 4 cluster node on `@socket.io/redis-adapter`
     /// (bench/node/socketio.js), for the cross-node fan-out.
     #[serde(rename = "socketio")]
@@ -53,8 +71,12 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Wasm => "wasm",
+            Kind::WasmWarm => "wasm-warm",
             Kind::Native => "native",
             Kind::Node => "node",
+            Kind::Js => "js",
+            Kind::JsWarm => "js-warm",
+            Kind::NodeJs => "node-js",
             Kind::SocketIo => "socketio",
             Kind::Plain => "plain",
             Kind::Wasmtime => "wasmtime",
@@ -69,6 +91,11 @@ pub struct Programs {
     /// `switchboard` built with the `bench-native` feature.
     pub switchboard: PathBuf,
     pub app_dir: PathBuf,
+    /// `bench/warm`, the bench app's echo declared warm.
+    pub warm_dir: PathBuf,
+    /// `bench/js` and `bench/js-warm`, when the JavaScript SDK could
+    /// build them.
+    pub js_dirs: Option<JsApps>,
     /// `bench/node`, when node and its packages are there.
     pub node_dir: Option<PathBuf>,
     /// This program, which serves the plain echo loop.
@@ -81,6 +108,13 @@ pub struct Programs {
     pub log_dir: PathBuf,
     /// The core servers are pinned to, if pinning is possible.
     pub server_core: Option<usize>,
+}
+
+/// The JavaScript echo apps, built by `setup`.
+#[derive(Debug, Clone)]
+pub struct JsApps {
+    pub fresh: PathBuf,
+    pub warm: PathBuf,
 }
 
 /// A running server; stopped on drop.
@@ -96,14 +130,25 @@ impl Programs {
     /// [`Kind::SocketIo`], the Redis URL), and waits until it accepts
     /// connections.
     pub fn start(&self, kind: Kind, extra: &[&str]) -> anyhow::Result<Running> {
+        self.start_logging(kind, extra, SERVER_LOG)
+    }
+
+    /// [`Programs::start`] with `rust_log` as a Switchboard server's
+    /// `RUST_LOG` (the others ignore it).
+    pub fn start_logging(
+        &self,
+        kind: Kind,
+        extra: &[&str],
+        rust_log: &str,
+    ) -> anyhow::Result<Running> {
         let addr = free_port()?;
         let listen = addr.to_string();
         let mut command = match kind {
-            Kind::Wasm | Kind::Native => {
+            Kind::Wasm | Kind::WasmWarm | Kind::Native | Kind::Js | Kind::JsWarm => {
                 let mut command = Command::new(&self.switchboard);
                 command
                     .arg("serve")
-                    .arg(&self.app_dir)
+                    .arg(self.app_of(kind)?)
                     .args(["--listen", &listen, "--no-watch"])
                     .args(["--jwt-secret", JWT_SECRET, "--allow-anonymous"])
                     // The load generator sends as fast as replies come, and
@@ -113,7 +158,7 @@ impl Programs {
                     .args(&self.serve_args)
                     .args(extra)
                     .env("RUST_BACKTRACE", "0")
-                    .env("RUST_LOG", SERVER_LOG);
+                    .env("RUST_LOG", rust_log);
                 if kind == Kind::Native {
                     command.arg("--bench-native-handlers");
                 }
@@ -126,6 +171,14 @@ impl Programs {
                     .arg(dir.join("server.js"))
                     .arg(addr.port().to_string())
                     .arg(JWT_SECRET);
+                command
+            }
+            Kind::NodeJs => {
+                let dir = self.node_dir.as_ref().context("node is not available")?;
+                let mut command = Command::new("node");
+                command
+                    .arg(dir.join("js-echo.mjs"))
+                    .arg(addr.port().to_string());
                 command
             }
             Kind::SocketIo => {
@@ -193,6 +246,31 @@ impl Programs {
 }
 
 impl Programs {
+    /// Whether the programs `kind` needs were found or built.
+    pub fn has(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Node | Kind::NodeJs | Kind::SocketIo => self.node_dir.is_some(),
+            Kind::Js | Kind::JsWarm => self.js_dirs.is_some(),
+            Kind::Wasmtime | Kind::WasmtimeLimits => self.wasmtime.is_some(),
+            Kind::Wasm | Kind::WasmWarm | Kind::Native | Kind::Plain => true,
+        }
+    }
+
+    /// The app a Switchboard server of `kind` serves.
+    fn app_of(&self, kind: Kind) -> anyhow::Result<&Path> {
+        let js = || {
+            self.js_dirs
+                .as_ref()
+                .context("the JavaScript apps were not built")
+        };
+        Ok(match kind {
+            Kind::WasmWarm => &self.warm_dir,
+            Kind::Js => &js()?.fresh,
+            Kind::JsWarm => &js()?.warm,
+            _ => &self.app_dir,
+        })
+    }
+
     /// The HTTP scenario's component, served by every HTTP server.
     pub fn hello_wasm(&self) -> PathBuf {
         self.app_dir.join("api").join("hello.wasm")

@@ -1,6 +1,8 @@
 //! Builds what the benchmark runs: the host with its native handlers,
-//! the bench app's components, and the Node baseline's packages.
+//! the bench apps' components (Rust and JavaScript), and the Node
+//! baseline's packages.
 
+use crate::servers::JsApps;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,30 +52,94 @@ pub fn build_host(root: &Path) -> anyhow::Result<PathBuf> {
 
 /// Compiles `bench/app`'s guest crates into `bench/app/socket`.
 pub fn build_app(root: &Path, switchboard: &Path) -> anyhow::Result<PathBuf> {
-    let app = root.join("bench").join("app");
+    build_bench_app(root, switchboard, "app", "the bench app's components")
+}
+
+/// Compiles `bench/warm`, the bench app's echo declared warm.
+pub fn build_warm_app(root: &Path, switchboard: &Path) -> anyhow::Result<PathBuf> {
+    build_bench_app(root, switchboard, "warm", "the warm echo (bench/warm)")
+}
+
+/// `switchboard build bench/FOLDER`, Rust guests into the shared guest
+/// target directory (which is why the apps' crate names differ).
+fn build_bench_app(
+    root: &Path,
+    switchboard: &Path,
+    folder: &str,
+    what: &str,
+) -> anyhow::Result<PathBuf> {
+    let app = root.join("bench").join(folder);
     run(
         Command::new(switchboard)
             .arg("build")
             .arg(&app)
             .arg("--target-dir")
             .arg(target_dir(root).join("guests")),
-        "building the bench app's components",
+        &format!("building {what}"),
     )?;
     Ok(app)
+}
+
+/// The module of echo logic that the JavaScript apps and
+/// `bench/node/js-echo.mjs` share.
+fn js_logic(root: &Path) -> PathBuf {
+    root.join("bench").join("js").join("logic.mjs")
+}
+
+/// Builds `bench/js` and `bench/js-warm` with this tree's JavaScript SDK
+/// (installing its packages first); `None` when node or npm is missing,
+/// and the JavaScript servers are then skipped.
+pub fn build_js_apps(root: &Path, switchboard: &Path) -> anyhow::Result<Option<JsApps>> {
+    if !has_tool("node") || !has_tool("npm") {
+        eprintln!("== node or npm not found; skipping the JavaScript echo servers (js, js-warm)");
+        return Ok(None);
+    }
+    let sdk = root.join("guest-sdk");
+    run(
+        &mut Command::new(sdk.join("js").join("setup")),
+        "installing the JavaScript SDK's packages (guest-sdk/js/setup)",
+    )?;
+    let apps = JsApps {
+        fresh: root.join("bench").join("js"),
+        warm: root.join("bench").join("js-warm"),
+    };
+    // `switchboard build` rebuilds a route when a file of its app changed;
+    // the shared logic lies outside bench/js-warm, so a component older
+    // than it is removed to be built again.
+    let component = apps.warm.join("socket").join("index.wasm");
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if let (Some(logic), Some(built)) = (modified(&js_logic(root)), modified(&component))
+        && logic > built
+    {
+        std::fs::remove_file(&component)?;
+    }
+    for (app, what) in [(&apps.fresh, "bench/js"), (&apps.warm, "bench/js-warm")] {
+        run(
+            Command::new(switchboard)
+                .arg("build")
+                .arg(app)
+                .env("SWITCHBOARD_SDK_DIR", &sdk),
+            &format!("building the JavaScript echo ({what})"),
+        )?;
+    }
+    Ok(Some(apps))
+}
+
+fn has_tool(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
 }
 
 /// Installs `bench/node`'s locked packages; `None` when node or npm is
 /// missing, and the Node baseline is then skipped.
 pub fn node_baseline(root: &Path) -> anyhow::Result<Option<PathBuf>> {
     let dir = root.join("bench").join("node");
-    let has = |tool: &str| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success())
-    };
-    if !has("node") || !has("npm") {
-        eprintln!("== node or npm not found; skipping the Node ws baseline");
+    if !has_tool("node") || !has_tool("npm") {
+        eprintln!(
+            "== node or npm not found; skipping the Node baselines (node, node-js, socketio)"
+        );
         return Ok(None);
     }
     let modules = dir.join("node_modules");

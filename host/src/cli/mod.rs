@@ -7,15 +7,13 @@
 pub mod build;
 pub mod dev;
 pub mod jobs;
+mod log;
 
 use crate::server::Server;
-use crate::settings::{self, Log, SettingFlags, Settings};
+use crate::settings::{self, SettingFlags, Settings};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 #[derive(Parser)]
 #[command(
@@ -114,7 +112,7 @@ pub fn main() -> anyhow::Result<()> {
         _ => None,
     };
     // Held to the end: dropping it writes out what the log still queues.
-    let _log = init_logs(default_level, settings.as_ref().map(|s| &s.log));
+    let _log = log::init(default_level, settings.as_ref().map(|s| &s.log));
     match cli.command {
         Command::Build {
             app_dir,
@@ -165,46 +163,6 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Lines a server's log queues for its writer thread; past that, the
-/// thread that logs waits for the writer (nothing is dropped).
-const LOG_QUEUE_LINES: usize = 16_384;
-
-/// The log on stdout: `RUST_LOG`, else `default_level`; one JSON object
-/// per line, with the current spans' fields, when the settings say
-/// `json`. A server (`log` given) hands its lines to a writer thread
-/// that writes them in batches, so that a logged message costs no
-/// `write(2)` of its own; the returned guard flushes them when dropped.
-fn init_logs(default_level: &str, log: Option<&Log>) -> Option<WorkerGuard> {
-    let mut filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    if log.is_some_and(|log| !log.messages) {
-        filter = filter.add_directive("switchboard::messages=off".parse().expect("a directive"));
-    }
-    let (writer, guard) = match log {
-        Some(_) => {
-            let (writer, guard) = NonBlockingBuilder::default()
-                .lossy(false)
-                .buffered_lines_limit(LOG_QUEUE_LINES)
-                .thread_name("switchboard-log")
-                .finish(std::io::BufWriter::new(std::io::stdout()));
-            (BoxMakeWriter::new(writer), Some(guard))
-        }
-        None => (BoxMakeWriter::new(std::io::stdout), None),
-    };
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    match log.is_some_and(|log| log.format == "json") {
-        true => logs
-            .json()
-            .with_current_span(true)
-            .with_span_list(true)
-            .init(),
-        false => logs.init(),
-    }
-    guard
 }
 
 async fn serve(app_dir: &Path, settings: Settings) -> anyhow::Result<()> {

@@ -155,6 +155,9 @@ impl Programs {
                     // opens thousands of connections from each of its
                     // few source addresses.
                     .args(["--message-rate", "0", "--max-connections-per-ip", "0"])
+                    // The default total cap is below the open-file limit,
+                    // which the idle scenario goes up to.
+                    .args(["--max-connections", "1000000"])
                     .args(&self.serve_args)
                     .args(extra)
                     .env("RUST_BACKTRACE", "0")

@@ -131,7 +131,7 @@ impl Registration {
         _done: mpsc::Sender<()>,
     ) {
         tracing::info!("connected");
-        let (control, control_rx) = mpsc::channel(4);
+        let (control, control_rx) = watch::channel(Control::default());
         let outbound = self.outbound.take().expect("a registration is served once");
         let writing = Writing {
             outbound,
@@ -152,7 +152,7 @@ impl Registration {
         };
         self.conn.services.metrics.connection_closed(code);
         if let Some((code, reason)) = close {
-            let _ = control.send(Control::Close(code, reason)).await;
+            control.send_modify(|control| control.close = Some((code, reason)));
         }
         drop(control);
         // The reader may have seen the writer finish (and taken its
@@ -199,7 +199,7 @@ impl Connection {
     async fn read_loop(
         &self,
         mut stream: SplitStream<WebSocket>,
-        control: &mpsc::Sender<Control>,
+        control: &watch::Sender<Control>,
         mut stop: watch::Receiver<bool>,
         writer: &mut JoinHandle<u16>,
     ) -> Ending {
@@ -271,7 +271,7 @@ impl Connection {
                     if !awaiting_pong {
                         awaiting_pong = true;
                         pong_deadline.as_mut().reset(Instant::now() + timeout);
-                        let _ = control.send(Control::Ping).await;
+                        control.send_modify(|control| control.pings += 1);
                     }
                 }
             }

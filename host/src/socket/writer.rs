@@ -10,15 +10,19 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Most messages written before a flush.
 const WRITE_BATCH: usize = 64;
 
-/// Instructions from the reader to the writer.
-pub(super) enum Control {
-    Ping,
-    Close(u16, &'static str),
+/// What the reader asks of the writer: pings, counted, and at the end
+/// the close frame. It is one value in a `watch` rather than a queue, so
+/// an idle connection holds no queue block for it, and asking never
+/// waits on a writer stuck behind a client that reads nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Control {
+    pub pings: u64,
+    pub close: Option<(u16, &'static str)>,
 }
 
 /// The close code of a socket that ended without a close frame.
@@ -28,7 +32,7 @@ pub(super) const ABNORMAL: u16 = 1006;
 /// instructions, and the link whose signals close it.
 pub(super) struct Writing {
     pub outbound: mpsc::Receiver<Outbound>,
-    pub control: mpsc::Receiver<Control>,
+    pub control: watch::Receiver<Control>,
     pub link: Arc<Link>,
     pub metrics: Arc<Metrics>,
 }
@@ -38,17 +42,27 @@ impl Writing {
     /// the final close frame. Returns the close code it sent (1006 when
     /// the socket failed first).
     pub async fn run(mut self, mut sink: SplitSink<WebSocket, Message>) -> u16 {
-        let mut queue_open = true;
+        let (mut queue_open, mut pinged) = (true, 0);
         loop {
             let result = tokio::select! {
                 biased;
-                instruction = self.control.recv() => match instruction {
-                    Some(Control::Ping) => sink.send(Message::Ping(Default::default())).await,
-                    Some(Control::Close(code, reason)) => {
+                changed = self.control.changed() => {
+                    // The reader is gone without asking for a close.
+                    if changed.is_err() {
+                        return ABNORMAL;
+                    }
+                    let control = *self.control.borrow_and_update();
+                    if let Some((code, reason)) = control.close {
                         return self.close_after_queue(&mut sink, code, reason.into()).await;
                     }
-                    None => return ABNORMAL,
-                },
+                    match control.pings == pinged {
+                        true => Ok(()),
+                        false => {
+                            pinged = control.pings;
+                            sink.send(Message::Ping(Default::default())).await
+                        }
+                    }
+                }
                 _ = self.link.overflowed.notified() => return self.close_overflowed(&mut sink).await,
                 (code, reason) = self.link.closed() => {
                     tracing::info!(code, reason, "closed by an operator");

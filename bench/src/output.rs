@@ -158,7 +158,7 @@ fn tables(report: &Report) -> String {
             "\nOn / off: **{:.3}×**; the log's share of server CPU per message: **{:.1}%** \
              (target ≤ 10%).\n",
             log.ratio(),
-            100.0 * (1.0 - log.off_median() / log.on_median())
+            100.0 * log.share()
         );
     }
     if let Some(first) = report.cluster.first() {

@@ -94,6 +94,11 @@ impl OnOffRow {
     pub fn ratio(&self) -> f64 {
         self.on_median() / self.off_median()
     }
+
+    /// The feature's share of the server CPU per message with it on.
+    pub fn share(&self) -> f64 {
+        1.0 - self.off_median() / self.on_median()
+    }
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -321,8 +326,7 @@ impl Report {
             });
         }
         if let Some(log) = &self.access_log {
-            // The log's share of the server CPU per message with it on.
-            let share = 1.0 - log.off_median() / log.on_median();
+            let share = log.share();
             checks.push(Check {
                 name: format!(
                     "{}: access log's share of server CPU per message",

@@ -162,7 +162,8 @@ fn field_text(value: &RawValue) -> Cow<'_, str> {
     } else if matches!(text, "true" | "false") {
         return Cow::Borrowed(text);
     }
-    // The frame was parsed already, so this cannot fail.
+    // serde_json refuses a few texts its parser skips over (numbers out
+    // of range, lone surrogates); those match as they are written.
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::String(s)) => Cow::Owned(s),
         Ok(other) => Cow::Owned(other.to_string()),

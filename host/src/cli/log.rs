@@ -109,15 +109,16 @@ pub struct Flusher {
 }
 
 impl Flusher {
+    /// The subscriber keeps the buffer for the life of the process, and
+    /// so does this thread.
     fn start(buffered: Buffered) -> Flusher {
-        let weak = Arc::downgrade(&buffered.0);
+        let flushed = buffered.clone();
         std::thread::Builder::new()
             .name("switchboard-log".into())
             .spawn(move || {
-                while let Some(stdout) = weak.upgrade() {
-                    let _ = stdout.lock().map(|mut stdout| stdout.flush());
-                    drop(stdout);
+                loop {
                     std::thread::sleep(FLUSH_EVERY);
+                    flushed.flush();
                 }
             })
             .expect("spawning the log flusher");
